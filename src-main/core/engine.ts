@@ -1,0 +1,219 @@
+/**
+ * The training loop as a small engine with callbacks (after tfjs-layers' BaseCallback): the
+ * spline recorder, the EB detector, persistence and progress are each a callback, so each can be
+ * tested with fakes and the loop itself knows nothing of workers, SQLite or UIs.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Network } from './network'
+import type { SgdMomentum } from './sgd'
+import { createRng, permutation, type Rng } from './random'
+
+export type Phase = 'dense' | 'prune' | 'retrain'
+
+export interface TrainData {
+  xTrain: Float32Array
+  yTrain: Int32Array
+  xTest: Float32Array
+  yTest: Int32Array
+  /** features per example (product of the input shape) */
+  featureSize: number
+  numClasses: number
+}
+
+export interface EpochMetricsRecord {
+  /** 1-based */
+  epoch: number
+  phase: Phase
+  trainLoss: number
+  trainAccuracy: number
+  testLoss: number
+  testAccuracy: number
+  lr: number
+  seconds: number
+  splineSeconds: number
+}
+
+/** What one epoch produced; callbacks read it and add their part in order. */
+export interface EpochRecord {
+  metrics: EpochMetricsRecord
+  distanceRow?: Record<string, number[]>
+  ebPoint?: { epoch: number; maxDistance: number | null; threshold: number }
+  ebEpoch?: number | null
+}
+
+export interface EngineContext {
+  network: Network
+  data: TrainData
+  epoch: number
+  totalEpochs: number
+  phase: Phase
+}
+
+export interface TrainCallback {
+  onTrainBegin?(ctx: EngineContext): void | Promise<void>
+  onBatchEnd?(ctx: EngineContext, batch: number, batches: number): void
+  onEpochEnd?(ctx: EngineContext, record: EpochRecord): void | Promise<void>
+  /** after every onEpochEnd, with the record complete (wall time included): persist / publish here */
+  onEpochRecorded?(ctx: EngineContext, record: EpochRecord): void | Promise<void>
+  onTrainEnd?(ctx: EngineContext, outcome: TrainOutcome): void | Promise<void>
+}
+
+export type TrainOutcome = 'finished' | 'cancelled'
+
+export interface EngineOptions {
+  network: Network
+  optimizer: SgdMomentum
+  data: TrainData
+  epochs: number
+  batchSize: number
+  seed: number
+  lrAt: (epochIndex: number) => number
+  phase?: Phase
+  /** injectable for tests */
+  now?: () => number
+  /** lets the worker's event loop run (cancel messages) between batches */
+  yieldEvery?: () => Promise<void>
+  shouldStop?: () => boolean
+}
+
+export class TrainingEngine {
+  private readonly now: () => number
+  private readonly rng: Rng
+
+  constructor(private readonly options: EngineOptions) {
+    this.now = options.now ?? (() => performance.now())
+    this.rng = createRng(options.seed ^ 0x5eed)
+  }
+
+  async run(callbacks: TrainCallback[]): Promise<TrainOutcome> {
+    const { network, data, epochs } = this.options
+    const ctx: EngineContext = { network, data, epoch: 0, totalEpochs: epochs, phase: this.options.phase ?? 'dense' }
+    for (const cb of callbacks) await cb.onTrainBegin?.(ctx)
+    let outcome: TrainOutcome = 'finished'
+    for (let e = 0; e < epochs; e++) {
+      ctx.epoch = e + 1
+      const started = this.now()
+      const lr = this.options.lrAt(e)
+      this.options.optimizer.lr = lr
+      const train = await this.trainEpoch(ctx, callbacks)
+      if (train === null) {
+        outcome = 'cancelled'
+        break
+      }
+      const test = evaluate(network, data.xTest, data.yTest, data.featureSize, data.numClasses)
+      const record: EpochRecord = {
+        metrics: {
+          epoch: e + 1,
+          phase: ctx.phase,
+          trainLoss: train.loss,
+          trainAccuracy: train.accuracy,
+          testLoss: test.loss,
+          testAccuracy: test.accuracy,
+          lr,
+          seconds: 0,
+          splineSeconds: 0,
+        },
+      }
+      for (const cb of callbacks) await cb.onEpochEnd?.(ctx, record)
+      record.metrics.seconds = (this.now() - started) / 1000
+      for (const cb of callbacks) await cb.onEpochRecorded?.(ctx, record)
+      if (this.options.shouldStop?.()) {
+        outcome = 'cancelled'
+        break
+      }
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(ctx, outcome)
+    return outcome
+  }
+
+  /** One pass over the shuffled training set; null when stopped mid-epoch. */
+  private async trainEpoch(ctx: EngineContext, callbacks: TrainCallback[]): Promise<{ loss: number; accuracy: number } | null> {
+    const { network, optimizer, data, batchSize } = this.options
+    const n = data.yTrain.length
+    const order = permutation(n, this.rng)
+    const batches = Math.ceil(n / batchSize)
+    let lossSum = 0
+    let correct = 0
+    const vars = [...network.trainable.values()]
+    for (let b = 0; b < batches; b++) {
+      if (this.options.shouldStop?.()) return null
+      const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize))
+      const { x, y } = gatherBatch(data.xTrain, data.yTrain, data.featureSize, idx)
+      const stepStats = tf.tidy(() => {
+        const xs = tf.tensor2d(x, [idx.length, data.featureSize])
+        const labels = tf.tensor1d(y, 'int32')
+        const onehot = tf.oneHot(labels, data.numClasses)
+        let hits: tf.Scalar | null = null
+        const { value, grads } = tf.variableGrads(() => {
+          const { logits } = network.forward(xs, true)
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
+          return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
+        }, vars)
+        optimizer.step(network.trainable, gradsByName(network, grads))
+        return [value, hits!] as [tf.Scalar, tf.Scalar]
+      })
+      network.commitBatchStats()
+      const [lossT, hitsT] = stepStats
+      lossSum += lossT.dataSync()[0]! * idx.length
+      correct += hitsT.dataSync()[0]!
+      tf.dispose(stepStats)
+      for (const cb of callbacks) cb.onBatchEnd?.(ctx, b + 1, batches)
+      if (this.options.yieldEvery) await this.options.yieldEvery()
+    }
+    return { loss: lossSum / n, accuracy: correct / n }
+  }
+}
+
+function gradsByName(network: Network, grads: tf.NamedTensorMap): Record<string, tf.Tensor> {
+  const byVarName: Record<string, tf.Tensor> = {}
+  for (const [name, v] of network.trainable) {
+    const g = grads[v.name]
+    if (g) byVarName[name] = g
+  }
+  return byVarName
+}
+
+export function gatherBatch(
+  x: Float32Array,
+  y: Int32Array,
+  featureSize: number,
+  idx: ArrayLike<number>,
+): { x: Float32Array; y: Int32Array } {
+  const bx = new Float32Array(idx.length * featureSize)
+  const by = new Int32Array(idx.length)
+  for (let i = 0; i < idx.length; i++) {
+    const j = idx[i]!
+    bx.set(x.subarray(j * featureSize, (j + 1) * featureSize), i * featureSize)
+    by[i] = y[j]!
+  }
+  return { x: bx, y: by }
+}
+
+/** Mean cross-entropy and accuracy in inference mode (BN running statistics). */
+export function evaluate(
+  network: Network,
+  x: Float32Array,
+  y: Int32Array,
+  featureSize: number,
+  numClasses: number,
+  batchSize = 1024,
+): { loss: number; accuracy: number } {
+  const n = y.length
+  if (n === 0) return { loss: NaN, accuracy: NaN }
+  let lossSum = 0
+  let correct = 0
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize)
+    const [l, c] = tf.tidy(() => {
+      const xs = tf.tensor2d(x.subarray(start * featureSize, end * featureSize), [end - start, featureSize])
+      const labels = tf.tensor1d(y.subarray(start, end), 'int32')
+      const { logits } = network.forward(xs, false)
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits, undefined, undefined, tf.Reduction.SUM)
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))
+      return [loss.dataSync()[0]!, hits.dataSync()[0]!]
+    })
+    lossSum += l
+    correct += c
+  }
+  return { loss: lossSum / n, accuracy: correct / n }
+}

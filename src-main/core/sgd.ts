@@ -1,0 +1,54 @@
+/**
+ * SGD with momentum and PyTorch-style coupled weight decay:
+ *   g ← g + wd·θ;  v ← μ·v + g;  θ ← θ − lr·v
+ * (tf.train.momentum has no weight decay, and decoupled decay would change the reference's
+ * dynamics, so we own the update.)
+ */
+import * as tf from '@tensorflow/tfjs'
+
+export interface SgdOptions {
+  lr: number
+  momentum: number
+  weightDecay: number
+}
+
+export class SgdMomentum {
+  private velocity = new Map<string, tf.Variable>()
+  lr: number
+
+  constructor(private readonly options: SgdOptions) {
+    this.lr = options.lr
+  }
+
+  step(params: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>): void {
+    const { momentum, weightDecay } = this.options
+    tf.tidy(() => {
+      for (const [name, theta] of params) {
+        const g0 = grads[name]
+        if (!g0) continue
+        const g = weightDecay > 0 ? tf.add(g0, tf.mul(theta, weightDecay)) : g0
+        let v = this.velocity.get(name)
+        if (!v) {
+          // PyTorch initialises the buffer with the first gradient.
+          v = tf.variable(g.clone(), false)
+          this.velocity.set(name, v)
+        } else {
+          v.assign(tf.add(tf.mul(v, momentum), g))
+        }
+        theta.assign(tf.sub(theta, tf.mul(v, this.lr)))
+      }
+    })
+  }
+
+  dispose(): void {
+    for (const v of this.velocity.values()) v.dispose()
+    this.velocity.clear()
+  }
+}
+
+/** Multi-step schedule: lr × 0.1 at each milestone epoch (given as fractions of the total). */
+export function multiStepLr(baseLr: number, epoch: number, totalEpochs: number, milestones: number[]): number {
+  let lr = baseLr
+  for (const m of milestones) if (epoch >= Math.round(m * totalEpochs)) lr *= 0.1
+  return lr
+}

@@ -1,0 +1,211 @@
+/**
+ * The Spline Lab service: implements the API contract over the run store and the one trainer.
+ * Runs wait in a FIFO queue; the trainer's messages are persisted here (the only writer of the
+ * database) and re-published as API events to every transport.
+ */
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import {
+  ApiError,
+  parseRequest,
+  type ApiEvent,
+  type BackendInfo,
+  type MethodName,
+  type Params,
+  type ParsedParams,
+  type Result,
+  type RunConfig,
+  type SplineLabApi,
+} from '../contract/api'
+import { listDatasets } from '../data/datasets'
+import type { RunStore } from '../store/runStore'
+import type { Trainer } from '../worker/trainerClient'
+import type { FromWorker } from '../worker/protocol'
+
+export const VERSION = '0.1.0'
+
+export interface ServiceOptions {
+  now?: () => Date
+  /** a `running` run whose heartbeat is older than this at start-up is `interrupted` */
+  staleAfterMs?: number
+  heartbeatMs?: number
+  transport?: string
+}
+
+type Handlers = { [M in MethodName]: (p: ParsedParams<M>) => Promise<Result<M>> | Result<M> }
+
+export class SplineLabService implements SplineLabApi {
+  private readonly events = new EventEmitter()
+  private readonly queue: { runId: string; config: RunConfig }[] = []
+  private active: string | null = null
+  private readonly now: () => Date
+  private heartbeatTimer: NodeJS.Timeout | null = null
+  private readonly unsubscribe: () => void
+  private backendInfo: BackendInfo | null = null
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly trainer: Trainer,
+    private readonly options: ServiceOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date())
+    this.events.setMaxListeners(100)
+    const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
+    store.markStale(staleBefore, this.iso())
+    this.unsubscribe = trainer.onMessage((m) => this.onWorker(m))
+  }
+
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const parsed = parseRequest<M>(method, params)
+    const handler = this.handlers[method] as (p: ParsedParams<M>) => Promise<Result<M>> | Result<M>
+    return handler(parsed)
+  }
+
+  onEvent(listener: (event: ApiEvent) => void): () => void {
+    this.events.on('event', listener)
+    return () => this.events.off('event', listener)
+  }
+
+  /** Resolves when no run is queued or training. */
+  idle(): Promise<void> {
+    if (!this.active && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const off = this.onEvent(() => {
+        if (!this.active && this.queue.length === 0) {
+          off()
+          resolve()
+        }
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
+    this.unsubscribe()
+    await this.trainer.close()
+  }
+
+  private readonly handlers: Handlers = {
+    'runs.list': () => this.store.listRuns(),
+    'runs.get': ({ runId }) => {
+      const run = this.store.getRun(runId)
+      if (!run) throw new ApiError('not-found', `no run '${runId}'`)
+      return run
+    },
+    'runs.start': ({ config }) => {
+      const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+      const name = config.name || `${config.model} ${config.method} · ${config.dataset.replace('builtin:', '')} · seed ${config.seed}`
+      this.store.createRun({ id: runId, name, config, createdAt: this.iso() })
+      this.queue.push({ runId, config })
+      this.publishStatus(runId)
+      this.pump()
+      return { runId, status: this.store.getSummary(runId)!.status }
+    },
+    'runs.cancel': ({ runId }) => {
+      const run = this.requireRun(runId)
+      const queued = this.queue.findIndex((q) => q.runId === runId)
+      if (queued >= 0) {
+        this.queue.splice(queued, 1)
+        this.store.finish(runId, 'cancelled', this.iso(), {})
+        this.publishStatus(runId)
+      } else if (this.active === runId) {
+        this.trainer.cancel(runId)
+      }
+      return { runId, status: this.store.getSummary(runId)?.status ?? run.status }
+    },
+    'runs.delete': ({ runId }) => {
+      const run = this.requireRun(runId)
+      if (run.status === 'running' || run.status === 'queued') {
+        throw new ApiError('conflict', `run '${runId}' is ${run.status}; cancel it before deleting`)
+      }
+      return { runId, deleted: this.store.deleteRun(runId) }
+    },
+    'datasets.list': () => listDatasets(),
+    'system.info': async () => {
+      const info = this.backendInfo ?? (await this.trainer.ready())
+      this.backendInfo = info
+      return { ...info, version: VERSION, transport: this.options.transport }
+    },
+  }
+
+  private requireRun(runId: string) {
+    const run = this.store.getSummary(runId)
+    if (!run) throw new ApiError('not-found', `no run '${runId}'`)
+    return run
+  }
+
+  private pump(): void {
+    if (this.active) return
+    const next = this.queue.shift()
+    if (!next) return
+    this.active = next.runId
+    this.trainer.start(next.runId, next.config)
+    this.heartbeatTimer ??= setInterval(() => {
+      const alive = [...(this.active ? [this.active] : []), ...this.queue.map((q) => q.runId)]
+      if (alive.length) this.store.heartbeat(alive, this.iso())
+    }, this.options.heartbeatMs ?? 5_000)
+    this.heartbeatTimer.unref()
+  }
+
+  private onWorker(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        this.backendInfo = m.info
+        this.emit({ type: 'system:backend', info: m.info })
+        return
+      case 'fatal':
+        // The trainer could not start; the runs waiting for it cannot run.
+        for (const q of [...this.queue, ...(this.active ? [{ runId: this.active }] : [])]) {
+          this.store.finish(q.runId, 'failed', this.iso(), { error: m.error })
+          this.publishStatus(q.runId)
+        }
+        this.queue.length = 0
+        this.active = null
+        return
+      case 'started':
+        this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe)
+        this.publishStatus(m.runId)
+        return
+      case 'epoch':
+        this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso())
+        this.emit({ type: 'run:epoch', runId: m.runId, metrics: m.metrics, distanceRows: m.distanceRows, ebTrace: m.ebTrace, layers: Object.keys(m.distanceRows).filter((l) => l !== 'mean') })
+        this.publishStatus(m.runId)
+        return
+      case 'progress':
+        this.emit({ type: 'run:progress', runId: m.runId, epoch: m.epoch, batch: m.batch, batches: m.batches, phase: m.phase, etaSeconds: m.etaSeconds })
+        return
+      case 'done':
+        this.store.finish(m.runId, m.outcome === 'finished' ? 'finished' : 'cancelled', this.iso(), {
+          testAccuracy: m.testAccuracy,
+          ebEpoch: m.ebEpoch,
+          params: m.params,
+          wallSeconds: m.wallSeconds,
+        })
+        this.settle(m.runId)
+        return
+      case 'failed':
+        this.store.finish(m.runId, 'failed', this.iso(), { error: m.error })
+        this.settle(m.runId)
+        return
+    }
+  }
+
+  private settle(runId: string): void {
+    if (this.active === runId) this.active = null
+    this.publishStatus(runId)
+    this.pump()
+  }
+
+  private publishStatus(runId: string): void {
+    const summary = this.store.getSummary(runId)
+    if (summary) this.emit({ type: 'run:status', runId, summary })
+  }
+
+  private emit(event: ApiEvent): void {
+    this.events.emit('event', event)
+  }
+
+  private iso(): string {
+    return this.now().toISOString()
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Numbered schema migrations. `PRAGMA user_version` holds the number applied; each migration
+ * runs in its own transaction. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: runs, per-epoch metrics (with the EB trace) and spline distance rows
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    model TEXT NOT NULL,
+    method TEXT NOT NULL,
+    epochs INTEGER NOT NULL,
+    epochs_done INTEGER NOT NULL DEFAULT 0,
+    backend TEXT,
+    test_accuracy REAL,
+    eb_epoch INTEGER,
+    params INTEGER,
+    layers_json TEXT,
+    probe_json TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    heartbeat_at TEXT,
+    wall_seconds REAL,
+    error TEXT
+  );
+  CREATE INDEX runs_created ON runs(created_at);
+  CREATE TABLE epoch_metrics (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    phase TEXT NOT NULL,
+    train_loss REAL,
+    train_accuracy REAL,
+    test_loss REAL,
+    test_accuracy REAL,
+    lr REAL,
+    seconds REAL,
+    spline_seconds REAL,
+    eb_max_distance REAL,
+    eb_threshold REAL,
+    PRIMARY KEY (run_id, epoch)
+  ) WITHOUT ROWID;
+  CREATE TABLE spline_distances (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    layer TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    row BLOB NOT NULL,
+    PRIMARY KEY (run_id, layer, epoch)
+  ) WITHOUT ROWID;
+  `,
+]

@@ -1,0 +1,222 @@
+/**
+ * SQLite store of runs (better-sqlite3, WAL). Only the main process writes it; every epoch is
+ * one transaction, so a crash loses at most the epoch in flight.
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { EbTracePoint, EpochMetrics, ProbeInfo, RunConfig, RunDetail, RunStatus, RunSummary } from '../contract/api'
+import { MIGRATIONS } from './migrations'
+
+type Row = Record<string, unknown>
+
+export interface NewRun {
+  id: string
+  name: string
+  config: RunConfig
+  createdAt: string
+}
+
+export class RunStore {
+  readonly db: Database.Database
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    this.migrate()
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number
+  }
+
+  private migrate(): void {
+    const from = this.schemaVersion
+    if (from > MIGRATIONS.length) {
+      throw new Error(`database ${this.file} has schema ${from}, newer than this Spline Lab (${MIGRATIONS.length})`)
+    }
+    for (let v = from; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!)
+        this.db.pragma(`user_version = ${v + 1}`)
+      })()
+    }
+  }
+
+  createRun(run: NewRun): void {
+    const c = run.config
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, name, status, config_json, dataset, model, method, epochs, created_at, heartbeat_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(run.id, run.name, JSON.stringify(c), c.dataset, c.model, c.method, c.epochs, run.createdAt, run.createdAt)
+  }
+
+  markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?
+         WHERE id = ?`,
+      )
+      .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), id)
+  }
+
+  /** Persists one finished epoch (metrics, EB trace point, distance rows) atomically. */
+  appendEpoch(
+    id: string,
+    metrics: EpochMetrics,
+    rows: Record<string, number[]>,
+    eb: EbTracePoint,
+    ebEpoch: number | null,
+    at: string,
+  ): void {
+    const insertMetrics = this.db.prepare(
+      `INSERT OR REPLACE INTO epoch_metrics
+       (run_id, epoch, phase, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds, spline_seconds, eb_max_distance, eb_threshold)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const insertRow = this.db.prepare(
+      `INSERT OR REPLACE INTO spline_distances (run_id, layer, epoch, row) VALUES (?, ?, ?, ?)`,
+    )
+    const update = this.db.prepare(
+      `UPDATE runs SET epochs_done = ?, heartbeat_at = ?, eb_epoch = ?, test_accuracy = ? WHERE id = ?`,
+    )
+    this.db.transaction(() => {
+      const m = metrics
+      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold)
+      for (const [layer, row] of Object.entries(rows)) {
+        insertRow.run(id, layer, m.epoch, Buffer.from(new Float64Array(row).buffer))
+      }
+      update.run(m.epoch, at, ebEpoch, m.testAccuracy, id)
+    })()
+  }
+
+  /** Marks runs as alive (running or queued in this process). */
+  heartbeat(ids: string[], at: string): void {
+    const stmt = this.db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status IN ('running', 'queued')`)
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(at, id)
+    })()
+  }
+
+  finish(
+    id: string,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    at: string,
+    fields: { testAccuracy?: number | null; ebEpoch?: number | null; params?: number; wallSeconds?: number; error?: string },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ?,
+           test_accuracy = COALESCE(?, test_accuracy), eb_epoch = COALESCE(?, eb_epoch),
+           params = COALESCE(?, params), wall_seconds = COALESCE(?, wall_seconds), error = ?
+         WHERE id = ?`,
+      )
+      .run(status, at, at, fields.testAccuracy ?? null, fields.ebEpoch ?? null, fields.params ?? null, fields.wallSeconds ?? null, fields.error ?? null, id)
+  }
+
+  /**
+   * Runs left `running`/`queued` by a process that died become `interrupted`. Live processes
+   * (another CLI or server on the same db) keep their runs' heartbeats fresh.
+   */
+  markStale(staleBefore: string, at: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id FROM runs WHERE status IN ('running', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+      )
+      .all(staleBefore) as { id: string }[]
+    const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`)
+    this.db.transaction(() => {
+      for (const r of rows) mark.run(at, 'the process training this run stopped before it finished', r.id)
+    })()
+    return rows.map((r) => r.id)
+  }
+
+  listRuns(): RunSummary[] {
+    return (this.db.prepare(`SELECT * FROM runs ORDER BY created_at DESC, id DESC`).all() as Row[]).map(toSummary)
+  }
+
+  getSummary(id: string): RunSummary | null {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Row | undefined
+    return row ? toSummary(row) : null
+  }
+
+  getRun(id: string): RunDetail | null {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Row | undefined
+    if (!row) return null
+    const metricRows = this.db.prepare(`SELECT * FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`).all(id) as Row[]
+    const distRows = this.db
+      .prepare(`SELECT layer, epoch, row FROM spline_distances WHERE run_id = ? ORDER BY layer, epoch`)
+      .all(id) as { layer: string; epoch: number; row: Buffer }[]
+    const distances: Record<string, number[][]> = {}
+    for (const d of distRows) {
+      const values = new Float64Array(d.row.buffer.slice(d.row.byteOffset, d.row.byteOffset + d.row.byteLength))
+      ;(distances[d.layer] ??= []).push(Array.from(values))
+    }
+    return {
+      summary: toSummary(row),
+      config: JSON.parse(String(row.config_json)) as RunConfig,
+      metrics: metricRows.map(toMetrics),
+      layers: row.layers_json ? (JSON.parse(String(row.layers_json)) as string[]) : [],
+      distances,
+      ebTrace: metricRows.map((m) => ({
+        epoch: Number(m.epoch),
+        maxDistance: m.eb_max_distance == null ? null : Number(m.eb_max_distance),
+        threshold: Number(m.eb_threshold),
+      })),
+      probe: row.probe_json ? (JSON.parse(String(row.probe_json)) as ProbeInfo) : null,
+    }
+  }
+
+  deleteRun(id: string): boolean {
+    return this.db.prepare(`DELETE FROM runs WHERE id = ?`).run(id).changes > 0
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
+
+const num = (v: unknown): number | null => (v == null ? null : Number(v))
+const str = (v: unknown): string | null => (v == null ? null : String(v))
+
+function toSummary(r: Row): RunSummary {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    status: String(r.status) as RunStatus,
+    dataset: String(r.dataset),
+    model: String(r.model),
+    method: String(r.method),
+    epochs: Number(r.epochs),
+    epochsDone: Number(r.epochs_done),
+    backend: str(r.backend),
+    testAccuracy: num(r.test_accuracy),
+    ebEpoch: num(r.eb_epoch),
+    createdAt: String(r.created_at),
+    startedAt: str(r.started_at),
+    finishedAt: str(r.finished_at),
+    heartbeatAt: str(r.heartbeat_at),
+    wallSeconds: num(r.wall_seconds),
+    error: str(r.error),
+  }
+}
+
+function toMetrics(r: Row): EpochMetrics {
+  return {
+    epoch: Number(r.epoch),
+    phase: String(r.phase) as EpochMetrics['phase'],
+    trainLoss: Number(r.train_loss),
+    trainAccuracy: Number(r.train_accuracy),
+    testLoss: Number(r.test_loss),
+    testAccuracy: Number(r.test_accuracy),
+    lr: Number(r.lr),
+    seconds: Number(r.seconds),
+    splineSeconds: Number(r.spline_seconds),
+  }
+}

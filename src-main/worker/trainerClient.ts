@@ -1,0 +1,107 @@
+/**
+ * Main-process handle on the trainer worker: spawns it once, forwards its messages, and turns a
+ * crash of the worker into a `failed` message for the run it was training (then respawns).
+ */
+import { Worker } from 'node:worker_threads'
+import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { dirname, join, resolve } from 'node:path'
+import type { BackendInfo, RunConfig } from '../contract/api'
+import type { FromWorker, ToWorker } from './protocol'
+
+export interface TrainerOptions {
+  /** built worker entry (out/main/trainer.js); found next to this bundle by default */
+  workerPath?: string
+  backend?: string
+}
+
+export interface Trainer {
+  ready(): Promise<BackendInfo>
+  start(runId: string, config: RunConfig): void
+  cancel(runId: string): void
+  onMessage(listener: (m: FromWorker) => void): () => void
+  close(): Promise<void>
+}
+
+export function defaultWorkerPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, 'trainer.js'), join(here, '../trainer.js'), resolve(here, '../../out/main/trainer.js')]
+  const found = candidates.find((p) => existsSync(p))
+  if (!found) throw new Error(`trainer worker bundle not found (looked in ${candidates.join(', ')}); run 'npm run build'`)
+  return found
+}
+
+export class TrainerClient implements Trainer {
+  private worker: Worker | null = null
+  private readonly events = new EventEmitter()
+  private readyPromise: Promise<BackendInfo> | null = null
+  private activeRun: string | null = null
+  private closing = false
+
+  constructor(private readonly options: TrainerOptions = {}) {}
+
+  ready(): Promise<BackendInfo> {
+    if (!this.readyPromise) this.spawn()
+    return this.readyPromise!
+  }
+
+  start(runId: string, config: RunConfig): void {
+    if (!this.worker) this.spawn()
+    this.activeRun = runId
+    this.send({ type: 'start', runId, config })
+  }
+
+  cancel(runId: string): void {
+    this.send({ type: 'cancel', runId })
+  }
+
+  onMessage(listener: (m: FromWorker) => void): () => void {
+    this.events.on('message', listener)
+    return () => this.events.off('message', listener)
+  }
+
+  async close(): Promise<void> {
+    this.closing = true
+    const w = this.worker
+    this.worker = null
+    if (w) await w.terminate()
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m)
+  }
+
+  private spawn(): void {
+    const worker = new Worker(this.options.workerPath ?? defaultWorkerPath(), {
+      workerData: { backend: this.options.backend ?? process.env.SPLINE_LAB_BACKEND ?? 'auto' },
+    })
+    this.worker = worker
+    this.readyPromise = new Promise<BackendInfo>((resolveReady, rejectReady) => {
+      const onReady = (m: FromWorker) => {
+        if (m.type === 'ready') resolveReady(m.info)
+        else if (m.type === 'fatal') rejectReady(new Error(m.error))
+        else return
+        this.events.off('message', onReady)
+      }
+      this.events.on('message', onReady)
+    })
+    this.readyPromise.catch(() => {})
+    worker.on('message', (m: FromWorker) => {
+      if ((m.type === 'done' || m.type === 'failed') && m.runId === this.activeRun) this.activeRun = null
+      this.events.emit('message', m)
+    })
+    const onDeath = (why: string) => {
+      if (this.worker !== worker) return
+      this.worker = null
+      this.readyPromise = null
+      const runId = this.activeRun
+      this.activeRun = null
+      if (runId) this.events.emit('message', { type: 'failed', runId, error: `trainer stopped: ${why}` } satisfies FromWorker)
+    }
+    worker.on('error', (err) => onDeath(err.message))
+    worker.on('exit', (code) => {
+      if (!this.closing) onDeath(`worker exited with code ${code}`)
+    })
+  }
+}

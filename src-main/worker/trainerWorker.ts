@@ -1,0 +1,68 @@
+/**
+ * Entry of the one long-lived trainer worker thread. It owns TensorFlow.js (one backend per
+ * process: tfjs-node's native binding cannot be loaded by a second worker, tfjs #8388), runs one
+ * job at a time and answers `cancel` between batches.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import * as tf from '@tensorflow/tfjs'
+import { RunConfigSchema, describeZodError } from '../contract/api'
+import { selectBackend, switchBackend } from './backend'
+import type { FromWorker, ToWorker } from './protocol'
+import { runJob } from './runJob'
+
+const port = parentPort
+if (!port) throw new Error('trainerWorker must run as a worker thread')
+
+const post = (m: FromWorker) => port.postMessage(m)
+let current: { runId: string; cancelled: boolean } | null = null
+let defaultBackend = 'cpu'
+
+const ready = selectBackend(String(workerData?.backend ?? process.env.SPLINE_LAB_BACKEND ?? 'auto'))
+  .then((info) => {
+    defaultBackend = info.backend
+    post({ type: 'ready', info })
+  })
+  .catch((err: unknown) => post({ type: 'fatal', error: err instanceof Error ? err.message : String(err) }))
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg?.type) {
+    case 'start':
+      void ready.then(() => start(msg.runId, msg.config))
+      break
+    case 'cancel':
+      if (current && current.runId === msg.runId) current.cancelled = true
+      break
+    case 'shutdown':
+      if (current) current.cancelled = true
+      port.close()
+      break
+    default:
+      post({ type: 'fatal', error: `unknown message type '${String((msg as { type?: unknown })?.type)}'` })
+  }
+})
+
+async function start(runId: string, rawConfig: unknown): Promise<void> {
+  if (current) {
+    post({ type: 'failed', runId, error: `trainer is busy with run ${current.runId}` })
+    return
+  }
+  const parsed = RunConfigSchema.safeParse(rawConfig)
+  if (!parsed.success) {
+    post({ type: 'failed', runId, error: `invalid config: ${describeZodError(parsed.error, 'config')}` })
+    return
+  }
+  const job = { runId, cancelled: false }
+  current = job
+  const tensorsBefore = tf.memory().numTensors
+  try {
+    await switchBackend(parsed.data.backend === 'auto' ? defaultBackend : parsed.data.backend)
+    const outcome = await runJob(runId, parsed.data, { post, isCancelled: () => job.cancelled })
+    const leaked = tf.memory().numTensors - tensorsBefore
+    if (leaked !== 0) console.warn(`[trainer] run ${runId} left ${leaked} tensors allocated`)
+    post({ type: 'done', runId, ...outcome })
+  } catch (err) {
+    post({ type: 'failed', runId, error: err instanceof Error ? err.message : String(err) })
+  } finally {
+    current = null
+  }
+}
