@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import WebSocket from 'ws'
+import { startServer, type RunningServer } from '../../src-main/server/server'
+import { realService } from '../helpers/service'
+import { tempDir } from '../helpers/tmp'
+
+const tmp = tempDir()
+let ctx: ReturnType<typeof realService>
+let server: RunningServer
+
+beforeAll(async () => {
+  ctx = realService(tmp.dir)
+  const staticDir = join(tmp.dir, 'renderer')
+  mkdirSync(join(staticDir, 'assets'), { recursive: true })
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Spline Lab</title>')
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)')
+  writeFileSync(join(tmp.dir, 'secret.txt'), 'do not serve')
+  server = await startServer({ api: ctx.service, staticDir, port: 0 })
+})
+afterAll(async () => {
+  await server.close()
+  await ctx.service.close()
+  tmp.cleanup()
+})
+
+const base = () => `http://127.0.0.1:${server.port}`
+
+function connect(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, { headers })
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+  })
+}
+
+function rpc(ws: WebSocket, message: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const m = JSON.parse(data.toString())
+      if ('event' in m) return
+      ws.off('message', onMessage)
+      resolve(m)
+    }
+    ws.on('message', onMessage)
+    ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+  })
+}
+
+describe('browser-mode server', () => {
+  it('listens on 127.0.0.1 only and prints a tokened URL', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/)
+  })
+
+  it('serves the page only with the token, assets without, and nothing outside the UI folder', async () => {
+    expect((await fetch(`${base()}/`)).status).toBe(403)
+    expect((await fetch(`${base()}/?token=wrong`)).status).toBe(403)
+    const page = await fetch(server.url)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('Spline Lab')
+    expect((await fetch(`${base()}/assets/app.js`)).status).toBe(200)
+    for (const evil of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
+      const res = await fetch(`${base()}${evil}`)
+      expect([403, 404, 400]).toContain(res.status)
+      expect(await res.text()).not.toContain('do not serve')
+    }
+  })
+
+  it('refuses WebSocket upgrades without the token or from another origin', async () => {
+    await expect(connect('')).rejects.toThrow(/403/)
+    await expect(connect('?token=nope')).rejects.toThrow(/403/)
+    await expect(connect(`?token=${server.token}`, { Origin: 'https://evil.example' })).rejects.toThrow(/403/)
+    const ok = await connect(`?token=${server.token}`, { Origin: `http://127.0.0.1:${server.port}` })
+    ok.close()
+  })
+
+  it('answers API calls, errors for malformed messages, and pushes live events', async () => {
+    const ws = await connect(`?token=${server.token}`)
+    const datasets = await rpc(ws, { id: 1, method: 'datasets.list', params: {} })
+    expect(datasets.id).toBe(1)
+    expect((datasets.result as { id: string }[]).map((d) => d.id)).toContain('builtin:xshape')
+    for (const bad of ['not json', '[]', '{"id":-1,"method":"runs.list"}', '{"id":2,"method":"runs.get","params":{"runId":5}}', '{"id":3,"method":"rm -rf"}']) {
+      const reply = await rpc(ws, bad)
+      expect(reply.error).toMatchObject({ code: 'bad-request' })
+      expect(JSON.stringify(reply)).not.toMatch(/at .*\.ts:\d+/) // no stack traces
+    }
+    const events: { type: string }[] = []
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString())
+      if (m.event) events.push(m.event)
+    })
+    const started = await rpc(ws, { id: 4, method: 'runs.start', params: { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 3 } } })
+    const runId = (started.result as { runId: string }).runId
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (events.some((e) => e.type === 'run:status' && (e as unknown as { summary: { status: string; id: string } }).summary.status === 'finished')) {
+          clearInterval(t)
+          resolve()
+        }
+      }, 50)
+    })
+    expect(events.filter((e) => e.type === 'run:epoch')).toHaveLength(3)
+    const run = await rpc(ws, { id: 5, method: 'runs.get', params: { runId } })
+    expect((run.result as { metrics: unknown[] }).metrics).toHaveLength(3)
+    ws.close()
+  })
+})

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiEvent } from '../../src-main/contract/api'
+import { createService } from '../../src-main/service/createService'
+import { join } from 'node:path'
+import { realService, waitForStatus } from '../helpers/service'
+import { tempDir, WORKER_BUNDLE } from '../helpers/tmp'
+
+const tmp = tempDir()
+let ctx: ReturnType<typeof realService>
+
+beforeAll(() => {
+  ctx = realService(tmp.dir)
+})
+afterAll(async () => {
+  await ctx.service.close()
+  tmp.cleanup()
+})
+
+describe('service + trainer worker + store', () => {
+  it('reports the backend it verified, with the attempts of the fallback chain', async () => {
+    const info = await ctx.service.call('system.info', {})
+    expect(['wasm', 'tensorflow']).toContain(info.backend)
+    const gpu = info.attempts.find((a) => a.candidate === '@tensorflow/tfjs-node-gpu')!
+    expect(gpu).toBeDefined()
+    if (!gpu.ok) expect(gpu.reason).toBeTruthy()
+    if (info.backend === 'wasm') expect(info.customKernels).toContain('Conv2DBackpropFilter')
+  })
+
+  it('trains the toy run end to end, persisting every epoch and the distance matrix', async () => {
+    const { runId, status } = await ctx.service.call('runs.start', {
+      config: { dataset: 'builtin:xshape', model: 'mlp', hidden: [20], epochs: 6, probeGrid: 16 },
+    })
+    expect(['queued', 'running']).toContain(status)
+    expect(await waitForStatus(ctx.service, runId, ['finished', 'failed'])).toBe('finished')
+    const epochEvents = ctx.events.filter((e): e is Extract<ApiEvent, { type: 'run:epoch' }> => e.type === 'run:epoch' && e.runId === runId)
+    expect(epochEvents.map((e) => e.metrics.epoch)).toEqual([1, 2, 3, 4, 5, 6])
+    const run = await ctx.service.call('runs.get', { runId })
+    expect(run.summary).toMatchObject({ status: 'finished', epochsDone: 6 })
+    expect(run.summary.testAccuracy).toBeGreaterThan(0.85)
+    expect(run.layers).toEqual(['fc1'])
+    expect(run.probe).toEqual({ kind: 'grid2d', count: 256, bitsPerLayer: { fc1: 20 * 256 } })
+    expect(run.distances.mean!.map((r) => r.length)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(run.distances.fc1).toEqual(run.distances.mean) // one layer: the mean is that layer
+    // the rows that went out live are the rows that were stored
+    expect(epochEvents.map((e) => e.distanceRows.fc1)).toEqual(run.distances.fc1)
+    expect(run.metrics.every((m) => m.seconds > 0 && Number.isFinite(m.trainLoss))).toBe(true)
+  })
+
+  it('validates requests and names the bad field', async () => {
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: -1 } })).rejects.toThrow(
+      /config\.epochs/,
+    )
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:nope', model: 'mlp' } as never })).rejects.toThrow(
+      /config\.dataset/,
+    )
+    await expect(ctx.service.call('runs.get', { runId: 'missing' })).rejects.toThrow(/no run 'missing'/)
+    await expect(ctx.service.call('no.such' as never, {} as never)).rejects.toThrow(/unknown method/)
+  })
+
+  it('queues a second run behind the first, cancels within an epoch, and refuses to delete a live run', async () => {
+    const long = await ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 400 } })
+    const queued = await ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 2 } })
+    expect(queued.status).toBe('queued')
+    await waitForStatus(ctx.service, long.runId, ['running'])
+    await expect(ctx.service.call('runs.delete', { runId: long.runId })).rejects.toThrow(/cancel it before deleting/)
+    await new Promise((r) => setTimeout(r, 300))
+    await ctx.service.call('runs.cancel', { runId: long.runId })
+    expect(await waitForStatus(ctx.service, long.runId, ['cancelled', 'finished'])).toBe('cancelled')
+    expect(await waitForStatus(ctx.service, queued.runId, ['finished', 'failed'])).toBe('finished')
+    const cancelled = await ctx.service.call('runs.get', { runId: long.runId })
+    expect(cancelled.summary.epochsDone).toBeLessThan(400)
+    expect(cancelled.metrics).toHaveLength(cancelled.summary.epochsDone)
+    expect((await ctx.service.call('runs.delete', { runId: long.runId })).deleted).toBe(true)
+  })
+
+  it('finds the finished runs again after a restart', async () => {
+    const before = await ctx.service.call('runs.list', {})
+    await ctx.service.close()
+    const { service } = createService({ dbPath: join(tmp.dir, 'spline-lab.db'), workerPath: WORKER_BUNDLE })
+    const after = await service.call('runs.list', {})
+    expect(after.map((r) => [r.id, r.status])).toEqual(before.map((r) => [r.id, r.status]))
+    ctx = { ...ctx, service }
+  })
+})
