@@ -17,6 +17,10 @@ const tmp = tempDir()
 const db = join(tmp.dir, 'e2e.db')
 let browser: Browser
 
+// Page-side expressions (this file is type-checked without the DOM library).
+const HEATMAP_EPOCHS = `Number(document.querySelector('[data-testid=heatmap]')?.getAttribute('data-epochs') ?? 0)`
+const RUN_STATUS = `document.querySelector('[data-testid=run-status]')?.textContent?.trim()`
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (see .ci/run)`)
   mkdirSync(shots, { recursive: true })
@@ -44,12 +48,8 @@ describe('browser mode end to end', () => {
       await page.getByTestId('backend-badge').waitFor()
       await page.getByTestId('new-run').click()
       await page.getByTestId('start-run').click()
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=heatmap]')?.getAttribute('data-epochs') ?? 0) >= 5, null, {
-        timeout: 90_000,
-      })
-      await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent?.trim() === 'finished', null, {
-        timeout: 90_000,
-      })
+      await page.waitForFunction(`${HEATMAP_EPOCHS} >= 5`, null, { timeout: 90_000 })
+      await page.waitForFunction(`${RUN_STATUS} === 'finished'`, null, { timeout: 90_000 })
       const epochs = Number(await page.getByTestId('heatmap').getAttribute('data-epochs'))
       expect(epochs).toBeGreaterThanOrEqual(5)
       await expect(page.getByTestId('backend-badge').textContent()).resolves.toMatch(/wasm|tensorflow/)
@@ -78,7 +78,7 @@ describe('browser mode end to end', () => {
       const row = page.locator(`[data-testid=run-row][data-run-id="${cliRun.runId}"]`)
       expect(await row.getAttribute('data-status')).toBe('finished')
       await row.click()
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=heatmap]')?.getAttribute('data-epochs') ?? 0) === 6)
+      await page.waitForFunction(`${HEATMAP_EPOCHS} === 6`)
       await page.waitForTimeout(300)
       await page.screenshot({ path: join(shots, 'reopened-run.png') })
       await page.close()
