@@ -14,6 +14,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           trainer: resolve(__dirname, 'src-main/worker/trainerWorker.ts'),
+          importer: resolve(__dirname, 'src-main/data/importWorker.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
         },
       },

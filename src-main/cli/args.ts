@@ -6,21 +6,47 @@ import { RunConfigSchema, type RunConfigInput, type RunConfig } from '../contrac
 
 export class UsageError extends Error {}
 
+/** run flags: flag → [config key, kind]. Lists are comma-separated. */
+const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers']> = {
+  dataset: ['dataset', 'string'],
+  model: ['model', 'string'],
+  method: ['method', 'string'],
+  hidden: ['hidden', 'numbers'],
+  width: ['width', 'number'],
+  criterion: ['criterion', 'string'],
+  ratio: ['ratio', 'number'],
+  scope: ['scope', 'string'],
+  P: ['P', 'number'],
+  retrain: ['retrain', 'string'],
+  finetune: ['finetuneEpochs', 'number'],
+  'bn-l1': ['bnL1', 'number'],
+  'eb-cap': ['ebCap', 'number'],
+  epochs: ['epochs', 'number'],
+  batch: ['batchSize', 'number'],
+  lr: ['lr', 'number'],
+  momentum: ['momentum', 'number'],
+  'weight-decay': ['weightDecay', 'number'],
+  seed: ['seed', 'number'],
+  'probe-kind': ['probeKind', 'string'],
+  'probe-budget': ['probeBudgetBits', 'number'],
+  'train-limit': ['trainLimit', 'number'],
+  'test-limit': ['testLimit', 'number'],
+  backend: ['backend', 'string'],
+  name: ['name', 'string'],
+}
+const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(CONFIG_FLAGS).map(([flag, [key]]) => [key, flag]))
+FLAG_OF.probeSamples = 'probe'
+FLAG_OF.probeGrid = 'probe'
+FLAG_OF.eb = 'eb-window/--eb-epsilon'
+
 export const RUN_FLAGS = {
-  dataset: { type: 'string' },
-  model: { type: 'string' },
-  method: { type: 'string' },
-  hidden: { type: 'string' },
-  epochs: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  seed: { type: 'string' },
+  ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }])),
   probe: { type: 'string' },
-  backend: { type: 'string' },
-  name: { type: 'string' },
+  'eb-window': { type: 'string' },
+  'eb-epsilon': { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
-} as const
+} as Record<string, { type: 'string' | 'boolean' }>
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean' }>
 
@@ -44,22 +70,22 @@ function number(flag: string, raw: string | undefined): number | undefined {
 }
 
 /** Builds and validates a run config from `run` flags. */
-export function runConfigFromFlags(values: Record<string, string | boolean | undefined>): RunConfig {
-  const s = (k: string) => values[k] as string | undefined
-  const input: Record<string, unknown> = {
-    dataset: s('dataset') ?? 'builtin:xshape',
-    model: s('model') ?? 'mlp',
-    method: s('method') ?? 'dense',
-    name: s('name'),
-    epochs: number('epochs', s('epochs')),
-    batchSize: number('batch', s('batch')),
-    lr: number('lr', s('lr')),
-    seed: number('seed', s('seed')),
-    probeGrid: number('probe', s('probe')),
-    backend: s('backend'),
-    hidden: s('hidden')?.split(',').map((w) => number('hidden', w)),
+export function runConfigFromFlags(values: Record<string, string | boolean | undefined>, defaults: Record<string, unknown> = {}): RunConfig {
+  const input: Record<string, unknown> = { dataset: 'builtin:xshape', model: 'mlp', method: 'dense', ...defaults }
+  for (const [flag, [key, kind]] of Object.entries(CONFIG_FLAGS)) {
+    const raw = values[flag]
+    if (typeof raw !== 'string') continue
+    input[key] = kind === 'string' ? raw : kind === 'number' ? number(flag, raw) : raw.split(',').map((w) => number(flag, w))
   }
-  for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k]
+  const probe = number('probe', values.probe as string | undefined)
+  if (probe !== undefined) {
+    // --probe N: N probe points: N test samples, or a √N × √N grid / canvas
+    input.probeSamples = probe
+    input.probeGrid = Math.max(4, Math.round(Math.sqrt(probe)))
+  }
+  const ebWindow = number('eb-window', values['eb-window'] as string | undefined)
+  const ebEpsilon = number('eb-epsilon', values['eb-epsilon'] as string | undefined)
+  if (ebWindow !== undefined || ebEpsilon !== undefined) input.eb = { window: ebWindow ?? 3, epsilon: ebEpsilon ?? 0.16 }
   const parsed = RunConfigSchema.safeParse(input as RunConfigInput)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
@@ -70,4 +96,7 @@ export function runConfigFromFlags(values: Record<string, string | boolean | und
   return parsed.data
 }
 
-const FLAG_OF: Record<string, string> = { batchSize: 'batch', probeGrid: 'probe' }
+/** Parses a comma-separated list of numbers for `flag`. */
+export function numberList(flag: string, raw: string | undefined): number[] | undefined {
+  return raw === undefined ? undefined : raw.split(',').map((w) => number(flag, w)!)
+}

@@ -5,20 +5,29 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
-import { ApiError, type RunSummary } from '../contract/api'
+import { ApiError } from '../contract/api'
 import { createService, defaultDbPath } from '../service/createService'
 import { startServer } from '../server/server'
-import { RUN_FLAGS, UsageError, parseFlags, runConfigFromFlags } from './args'
-import { createProgressBar, formatSeconds } from './progressBar'
+import { UsageError, parseFlags } from './args'
+import { cmdRun, cmdSweep } from './runCommand'
+import { cmdInspect } from './inspectCommand'
+import { IMPORT_USAGE, cmdImport } from './importCommand'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
 commands:
-  run    --dataset builtin:xshape --model mlp --method dense [--hidden 20,20] [--epochs N]
-         [--batch N] [--lr X] [--seed N] [--probe N] [--backend auto|wasm|cpu|tensorflow]
-         [--name S] [--db FILE] [--json]           train one run and print its result
-  runs   [--db FILE] [--json]                       list runs
-  serve  [--port N] [--db FILE]                     browser mode on 127.0.0.1 (prints the URL)
+  run     --dataset D --model M --method K [--criterion C --ratio R --scope S --P X --epochs N
+          --batch N --lr X --seed N --probe N --width X --hidden 20,20 --retrain finetune|reinit
+          --finetune N --bn-l1 S --eb-window W --eb-epsilon E --train-limit N --test-limit N
+          --backend auto|wasm|cpu|tensorflow --name S] [--db FILE] [--json]
+                                     train one run (dense, spline-eb, eb-bn, prune-after, prune-at-init)
+  sweep   --dataset D --model M --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d]
+          [--Ps 0,0.5,1] [run flags] [--db FILE] [--json]      a grid of runs under one sweep id
+  inspect --model M --input H,W,C --classes K [--width X] [--json]   MACs, FLOPs, params per layer
+  ${IMPORT_USAGE}
+                                     import a dataset folder (IDX, CIFAR, images, CSV, .npy); --dataset takes folders too
+  runs    [--db FILE] [--json]       list runs
+  serve   [--port N] [--db FILE]     browser mode on 127.0.0.1 (prints the URL)
 
 The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db).`
 
@@ -27,6 +36,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return cmdRun(rest)
+    case 'sweep':
+      return cmdSweep(rest)
+    case 'inspect':
+      return cmdInspect(rest)
+    case 'import':
+      return cmdImport(rest)
     case 'runs':
       return cmdRuns(rest)
     case 'serve':
@@ -38,62 +53,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n')
       return command === undefined ? 2 : 0
     default:
-      throw new UsageError(`unknown command '${command}' (try: run, runs, serve)`)
-  }
-}
-
-async function cmdRun(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, RUN_FLAGS)
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`)
-  const config = runConfigFromFlags(values)
-  const json = values.json === true
-  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'cli' })
-  const started = Date.now()
-  const bar = json ? null : createProgressBar()
-  try {
-    let runId = ''
-    const finished = new Promise<RunSummary>((done) => {
-      service.onEvent((e) => {
-        if (e.type === 'run:progress' && e.runId === runId && bar) {
-          const done = (e.epoch - 1) * e.batches + e.batch
-          bar.update(done, config.epochs * e.batches, `epoch ${e.epoch}/${config.epochs}`, e.etaSeconds)
-        }
-        if (e.type === 'run:status' && e.runId === runId && ['finished', 'failed', 'cancelled'].includes(e.summary.status)) {
-          done(e.summary)
-        }
-      })
-    })
-    runId = (await service.call('runs.start', { config })).runId
-    const cancel = () => void service.call('runs.cancel', { runId })
-    process.once('SIGINT', cancel)
-    process.once('SIGTERM', cancel)
-    const summary = await finished
-    bar?.end()
-    const out = {
-      runId,
-      status: summary.status,
-      backend: summary.backend,
-      dataset: summary.dataset,
-      model: summary.model,
-      method: summary.method,
-      epochs: summary.epochsDone,
-      testAccuracy: summary.testAccuracy,
-      ebEpoch: summary.ebEpoch,
-      wallSeconds: (Date.now() - started) / 1000,
-      error: summary.error,
-    }
-    if (json) process.stdout.write(JSON.stringify(out) + '\n')
-    else {
-      const acc = summary.testAccuracy == null ? '–' : `${(summary.testAccuracy * 100).toFixed(1)}%`
-      process.stdout.write(
-        `run ${runId} ${summary.status} on ${summary.backend ?? '?'}: ${summary.epochsDone} epochs, test accuracy ${acc}, ` +
-          `spline EB epoch ${summary.ebEpoch ?? 'not drawn'}, ${formatSeconds(out.wallSeconds)}\n`,
-      )
-      if (summary.error) process.stderr.write(`error: ${summary.error}\n`)
-    }
-    return summary.status === 'finished' ? 0 : summary.status === 'cancelled' ? 130 : 1
-  } finally {
-    await service.close()
+      throw new UsageError(`unknown command '${command}' (try: run, sweep, inspect, import, runs, serve)`)
   }
 }
 

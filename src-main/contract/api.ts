@@ -4,7 +4,11 @@
  * every request crossing a process boundary is parsed with `requestSchemas` first.
  */
 import { z } from 'zod'
-import { RunConfigSchema, type RunConfig } from './runConfig'
+import { CRITERIA, METHODS, RunConfigSchema, type RunConfig } from './runConfig'
+import type { ArchSpec } from '../core/spec'
+import type { CostSummary } from '../core/flops'
+
+export type { ArchSpec, CostSummary }
 
 export * from './runConfig'
 
@@ -51,6 +55,17 @@ export interface RunSummary {
   heartbeatAt: string | null
   wallSeconds: number | null
   error: string | null
+  criterion: string | null
+  ratio: number | null
+  /** of the final network (after pruning, when pruned) */
+  params: number | null
+  macs: number | null
+  flops: number | null
+  /** Σ phases 3 × forward flops × training images × epochs */
+  trainFlops: number | null
+  /** epoch of the original (BN-mask) early-bird detector */
+  bnEbEpoch: number | null
+  sweepId: string | null
 }
 
 export interface EpochMetrics {
@@ -87,14 +102,41 @@ export interface RunDetail {
   layers: string[]
   distances: DistanceRows
   ebTrace: EbTracePoint[]
+  /** the original EB detector's trace (max mask distance in its queue vs its threshold) */
+  bnEbTrace: EbTracePoint[]
   probe: ProbeInfo | null
+  /** architecture before pruning and after (null when not pruned) */
+  archBefore: ArchSpec | null
+  archAfter: ArchSpec | null
+  /** per-layer MACs/FLOPs/params of both architectures */
+  costsBefore: CostSummary | null
+  costsAfter: CostSummary | null
+  pruning: PruningInfo | null
+}
+
+export interface PruningInfo {
+  criterion: string
+  scope: 'layerwise' | 'global'
+  ratio: number
+  P: number
+  /** dense epochs trained when the ticket was pruned */
+  atEpoch: number
+  /** true when no EB ticket appeared before the cap and it was drawn at the cap */
+  ebFallback: boolean
+  retrain: 'finetune' | 'reinit'
+  /** kept channel indices per prunable group (BN id) */
+  kept: Record<string, number[]>
+  notes: string[]
 }
 
 export interface ProbeInfo {
-  kind: 'grid2d' | 'samples'
+  kind: 'grid2d' | 'samples' | 'canvas'
   count: number
-  /** bits recorded per layer per probe (channels × kept positions) */
+  /** bits recorded per layer per epoch (probes × channels × kept positions) */
   bitsPerLayer: Record<string, number>
+  budgetBits?: number
+  /** layers whose spatial positions were subsampled to fit the budget */
+  subsampled?: Record<string, { kept: number; of: number }>
 }
 
 export interface DatasetInfo {
@@ -105,11 +147,54 @@ export interface DatasetInfo {
   numClasses: number
   trainCount: number
   testCount: number
+  /** classification unless said otherwise (regression: one float target, numClasses 1) */
+  task?: 'classification' | 'regression'
+  /** how the data was read: 'builtin' or the detected format of an imported folder */
+  format?: DatasetFormat
+  /** the folder it was imported from (imported datasets only) */
+  path?: string
+  /** class names with their train/test counts, in label order */
+  classes?: DatasetClassCount[]
+  /** per-channel (images) or per-feature (tables) mean and std of the training inputs, raw units */
+  stats?: { mean: number[]; std: number[] }
+  /** how the train/test split was made when the folder had none (recorded for reproducibility) */
+  split?: { seed: number; testFraction: number } | null
+  /** problems that were reported and skipped (bad files, empty class folders, conversions) */
+  warnings?: string[]
+  /** a few small sample images as data:image/png URLs */
+  thumbnails?: string[]
+  importedAt?: string
+  /** size of the binary cache in the app's data folder */
+  cacheBytes?: number
+}
+
+export type DatasetFormat = 'builtin' | 'idx' | 'cifar10' | 'cifar100' | 'image-folder' | 'csv' | 'npy'
+
+export interface DatasetClassCount {
+  name: string
+  train: number
+  test: number
 }
 
 //#endregion
 
 //#region methods
+
+/** Choices an import may need; each one is part of the cache key. */
+export const DatasetImportOptionsSchema = z
+  .object({
+    /** CSV: the label column's header (detected when absent: label/class/target/y, else the last) */
+    labelColumn: z.string().min(1).max(200).optional(),
+    /** images of mixed sizes: resize all to [height, width] (never done unless asked) */
+    resizeTo: z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)]).optional(),
+    /** seed and test fraction of the split made when the folder has no train/test */
+    splitSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    testFraction: z.number().min(0.05).max(0.5).optional(),
+    /** CIFAR-100: which labels to train on */
+    cifar100Labels: z.enum(['fine', 'coarse']).optional(),
+  })
+  .strict()
+export type DatasetImportOptions = z.infer<typeof DatasetImportOptionsSchema>
 
 export const requestSchemas = {
   'runs.list': z.object({}).strict(),
@@ -117,7 +202,21 @@ export const requestSchemas = {
   'runs.start': z.object({ config: RunConfigSchema }).strict(),
   'runs.cancel': z.object({ runId: z.string().min(1).max(64) }).strict(),
   'runs.delete': z.object({ runId: z.string().min(1).max(64) }).strict(),
+  /** a grid of methods × ratios × seeds (× criteria × P), each a normal run grouped under a sweep id */
+  'runs.sweep': z
+    .object({
+      config: RunConfigSchema,
+      methods: z.array(z.enum(METHODS)).min(1).max(5),
+      ratios: z.array(z.number().min(0).max(0.95).refine(Number.isFinite, 'must be a finite number')).min(1).max(12),
+      seeds: z.number().int().min(1).max(20),
+      criteria: z.array(z.enum(CRITERIA)).min(1).max(7).optional(),
+      Ps: z.array(z.number().min(0).max(1)).min(1).max(11).optional(),
+      name: z.string().trim().max(120).optional(),
+    })
+    .strict(),
   'datasets.list': z.object({}).strict(),
+  'datasets.import': z.object({ path: z.string().trim().min(1).max(4096), options: DatasetImportOptionsSchema.optional() }).strict(),
+  'datasets.delete': z.object({ datasetId: z.string().regex(/^ds:[0-9a-f]{16}$/, 'must be ds:<16 hex digits>') }).strict(),
   'system.info': z.object({}).strict(),
 } as const
 
@@ -135,7 +234,11 @@ export interface Results {
   'runs.start': { runId: string; status: RunStatus }
   'runs.cancel': { runId: string; status: RunStatus }
   'runs.delete': { runId: string; deleted: boolean }
+  'runs.sweep': { sweepId: string; runIds: string[] }
   'datasets.list': DatasetInfo[]
+  /** cached: the folder was unchanged and its cache reused; previousId: an older import of the same path */
+  'datasets.import': { dataset: DatasetInfo; cached: boolean; previousId: string | null }
+  'datasets.delete': { datasetId: string; deleted: boolean }
   'system.info': BackendInfo & { version: string; transport?: string }
 }
 export type Result<M extends MethodName> = Results[M]
@@ -153,6 +256,7 @@ export type ApiEvent =
       /** the new row of every layer's distance matrix (d(t, 0..t)) */
       distanceRows: Record<string, number[]>
       ebTrace: EbTracePoint
+      bnEbTrace?: EbTracePoint | null
       layers: string[]
     }
   | {
@@ -162,9 +266,20 @@ export type ApiEvent =
       batch: number
       batches: number
       phase: EpochMetrics['phase']
+      /** planned epochs of the whole run (all phases) */
+      epochs?: number
       etaSeconds: number | null
     }
   | { type: 'system:backend'; info: BackendInfo }
+  | {
+      type: 'dataset:progress'
+      /** the folder being imported, as given to datasets.import */
+      path: string
+      phase: 'scanning' | 'reading' | 'writing' | 'done'
+      done: number
+      /** null while the total is not yet known */
+      total: number | null
+    }
 
 //#endregion
 

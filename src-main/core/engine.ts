@@ -39,12 +39,17 @@ export interface EpochRecord {
   distanceRow?: Record<string, number[]>
   ebPoint?: { epoch: number; maxDistance: number | null; threshold: number }
   ebEpoch?: number | null
+  /** the BN-mask EB detector's point and ticket epoch */
+  bnEbPoint?: { epoch: number; maxDistance: number | null; threshold: number }
+  bnEbEpoch?: number | null
 }
 
 export interface EngineContext {
   network: Network
   data: TrainData
+  /** global, 1-based */
   epoch: number
+  /** last global epoch of this phase */
   totalEpochs: number
   phase: Phase
 }
@@ -69,6 +74,10 @@ export interface EngineOptions {
   seed: number
   lrAt: (epochIndex: number) => number
   phase?: Phase
+  /** global epoch numbering: this phase's first epoch is epochOffset + 1 */
+  epochOffset?: number
+  /** checked after every epoch: end the phase early (e.g. an early-bird ticket was drawn) */
+  stopWhen?: () => boolean
   /** injectable for tests */
   now?: () => number
   /** lets the worker's event loop run (cancel messages) between batches */
@@ -87,13 +96,20 @@ export class TrainingEngine {
 
   async run(callbacks: TrainCallback[]): Promise<TrainOutcome> {
     const { network, data, epochs } = this.options
-    const ctx: EngineContext = { network, data, epoch: 0, totalEpochs: epochs, phase: this.options.phase ?? 'dense' }
+    const ctx: EngineContext = {
+      network,
+      data,
+      epoch: this.options.epochOffset ?? 0,
+      totalEpochs: (this.options.epochOffset ?? 0) + epochs,
+      phase: this.options.phase ?? 'dense',
+    }
     for (const cb of callbacks) await cb.onTrainBegin?.(ctx)
     let outcome: TrainOutcome = 'finished'
+    const offset = this.options.epochOffset ?? 0
     for (let e = 0; e < epochs; e++) {
-      ctx.epoch = e + 1
+      ctx.epoch = offset + e + 1
       const started = this.now()
-      const lr = this.options.lrAt(e)
+      const lr = this.options.lrAt(offset + e)
       this.options.optimizer.lr = lr
       const train = await this.trainEpoch(ctx, callbacks)
       if (train === null) {
@@ -103,7 +119,7 @@ export class TrainingEngine {
       const test = evaluate(network, data.xTest, data.yTest, data.featureSize, data.numClasses)
       const record: EpochRecord = {
         metrics: {
-          epoch: e + 1,
+          epoch: offset + e + 1,
           phase: ctx.phase,
           trainLoss: train.loss,
           trainAccuracy: train.accuracy,
@@ -121,6 +137,7 @@ export class TrainingEngine {
         outcome = 'cancelled'
         break
       }
+      if (this.options.stopWhen?.()) break
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(ctx, outcome)
     return outcome

@@ -1,118 +1,108 @@
 /**
- * A network built from an ArchSpec as plain tf.Variables and a functional forward pass.
+ * A network built from an ArchSpec as plain tf.Variables and a functional forward pass (NHWC).
  * Owning the parameters (rather than using tf.layers) keeps channel surgery, spline-code capture
  * (every BN output) and higher-order gradients straightforward.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { ArchSpec } from './spec'
+import type { ArchSpec, BasicBlockSpec, BottleneckSpec, ConvSpec, LayerSpec } from './spec'
+import { inferShapes, hasProjection } from './shapes'
 import { createRng, type Rng } from './random'
-
-const BN_EPS = 1e-5
-/** PyTorch's BN momentum: running = (1 − m)·running + m·batch */
-const BN_MOMENTUM = 0.1
+import { BatchNormState } from './batchNorm'
 
 export interface ForwardResult {
   logits: tf.Tensor2D
-  /** pre-activation (BN output) of every ReLU layer, in spec order */
-  preacts: tf.Tensor[]
-}
-
-interface BatchStat {
-  layer: string
-  mean: tf.Tensor
-  variance: tf.Tensor
-  count: number
+  /** output of every BN (the ReLU pre-activation, the spline code source), in forward order */
+  codes: { id: string; value: tf.Tensor }[]
 }
 
 export class Network {
   readonly trainable = new Map<string, tf.Variable>()
   readonly buffers = new Map<string, tf.Variable>()
-  private pendingStats: BatchStat[] = []
+  readonly bn: BatchNormState
+  /** BN ids in forward order */
+  readonly bnIds: string[] = []
 
   constructor(
     readonly spec: ArchSpec,
     seed: number,
   ) {
-    if (spec.family !== 'mlp') throw new Error(`unsupported model family '${spec.family}'`)
-    const rng = createRng(seed)
-    let fanIn = spec.input.reduce((a, b) => a * b, 1)
-    for (const layer of spec.layers) {
-      // Kaiming-normal (fan-in) for ReLU layers; BN γ = 0.5 as in the reference code (§4.1).
-      this.addVar(`${layer.name}.weight`, [fanIn, layer.units], normal(rng, fanIn * layer.units, Math.sqrt(2 / fanIn)))
-      if (layer.bn) {
-        this.addVar(`${layer.name}.bn.gamma`, [layer.units], filled(layer.units, 0.5))
-        this.addVar(`${layer.name}.bn.beta`, [layer.units], filled(layer.units, 0))
-        this.addBuffer(`${layer.name}.bn.runningMean`, [layer.units], filled(layer.units, 0))
-        this.addBuffer(`${layer.name}.bn.runningVar`, [layer.units], filled(layer.units, 1))
-      } else {
-        this.addVar(`${layer.name}.bias`, [layer.units], filled(layer.units, 0))
-      }
-      fanIn = layer.units
-    }
-    this.addVar('classifier.weight', [fanIn, spec.classes], normal(rng, fanIn * spec.classes, 0.01))
-    this.addVar('classifier.bias', [spec.classes], filled(spec.classes, 0))
+    this.bn = new BatchNormState(this)
+    new Initializer(this, createRng(seed)).build()
   }
 
   /**
-   * Forward pass. In training mode BN uses batch statistics, which are remembered and folded
-   * into the running statistics by `commitBatchStats()` after the optimizer step (outside the
-   * gradient tape). Call inside tf.tidy / variableGrads.
+   * Forward pass. In training mode BN uses batch statistics, remembered and folded into the
+   * running statistics by `commitBatchStats()` after the optimizer step. Call inside tf.tidy or
+   * tf.variableGrads.
    */
-  forward(x: tf.Tensor2D, training: boolean): ForwardResult {
-    const preacts: tf.Tensor[] = []
-    let h: tf.Tensor2D = x
-    for (const layer of this.spec.layers) {
-      let z = tf.matMul(h, this.param(`${layer.name}.weight`)) as tf.Tensor2D
-      if (layer.bn) z = this.batchNorm(layer.name, z, training)
-      else z = tf.add(z, this.param(`${layer.name}.bias`))
-      if (layer.relu) {
-        preacts.push(z)
-        z = tf.relu(z)
+  forward(x: tf.Tensor, training: boolean): ForwardResult {
+    const codes: ForwardResult['codes'] = []
+    const bn = (id: string, z: tf.Tensor) => {
+      const out = this.bn.apply(id, z, training)
+      codes.push({ id, value: out })
+      return out
+    }
+    let h = x.rank === 1 + this.spec.input.length ? x : tf.reshape(x, [-1, ...this.spec.input])
+    for (const layer of this.spec.layers) h = this.layer(layer, h, bn)
+    const logits = tf.add(tf.matMul(h as tf.Tensor2D, this.param('classifier.weight')), this.param('classifier.bias')) as tf.Tensor2D
+    return { logits, codes }
+  }
+
+  private layer(l: LayerSpec, h: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
+    switch (l.kind) {
+      case 'dense': {
+        let z: tf.Tensor = tf.matMul(h as tf.Tensor2D, this.param(`${l.name}.weight`))
+        z = l.bn ? bn(`${l.name}.bn`, z) : tf.add(z, this.param(`${l.name}.bias`))
+        return l.relu ? tf.relu(z) : z
       }
-      h = z
+      case 'conv': {
+        let z: tf.Tensor = this.conv(h, `${l.name}.weight`, l.stride, l.pad)
+        z = l.bn ? bn(`${l.name}.bn`, z) : tf.add(z, this.param(`${l.name}.bias`))
+        return l.relu ? tf.relu(z) : z
+      }
+      case 'maxpool':
+        return tf.maxPool(h as tf.Tensor4D, l.size, l.stride, 'valid')
+      case 'avgpool':
+        return tf.avgPool(h as tf.Tensor4D, l.size, l.stride, 'valid')
+      case 'gap':
+        return tf.mean(h, [1, 2])
+      case 'flatten':
+        return tf.reshape(h, [h.shape[0]!, -1])
+      case 'basic':
+        return this.basic(l, h, bn)
+      case 'bottleneck':
+        return this.bottleneck(l, h, bn)
+      case 'bnrelu':
+        return tf.relu(bn(`${l.name}.bn`, h))
     }
-    const logits = tf.add(tf.matMul(h, this.param('classifier.weight')), this.param('classifier.bias')) as tf.Tensor2D
-    return { logits, preacts }
   }
 
-  private batchNorm(name: string, z: tf.Tensor2D, training: boolean): tf.Tensor2D {
-    const gamma = this.param(`${name}.bn.gamma`)
-    const beta = this.param(`${name}.bn.beta`)
-    let mean: tf.Tensor
-    let variance: tf.Tensor
-    if (training) {
-      const m = tf.moments(z, 0)
-      mean = m.mean
-      variance = m.variance
-      this.pendingStats.push({ layer: name, mean: tf.keep(mean), variance: tf.keep(variance), count: z.shape[0] })
-    } else {
-      mean = this.buffer(`${name}.bn.runningMean`)
-      variance = this.buffer(`${name}.bn.runningVar`)
-    }
-    return tf.batchNorm(z, mean, variance, beta, gamma, BN_EPS) as tf.Tensor2D
+  private basic(l: BasicBlockSpec, x: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
+    let h = tf.relu(bn(`${l.name}.bn1`, this.conv(x, `${l.name}.conv1.weight`, l.stride, 1)))
+    h = bn(`${l.name}.bn2`, this.conv(h, `${l.name}.conv2.weight`, 1, 1))
+    return tf.relu(tf.add(h, optionAShortcut(x, l.stride, l.out)))
   }
 
-  /** Folds the batch statistics of the last training forward pass into the running ones. */
+  private bottleneck(l: BottleneckSpec, x: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
+    let h = tf.relu(bn(`${l.name}.bn1`, x))
+    h = tf.relu(bn(`${l.name}.bn2`, this.conv(h, `${l.name}.conv1.weight`, 1, 0)))
+    h = tf.relu(bn(`${l.name}.bn3`, this.conv(h, `${l.name}.conv2.weight`, l.stride, 1)))
+    h = this.conv(h, `${l.name}.conv3.weight`, 1, 0)
+    const shortcut = hasProjection(l, x.shape[3]!) ? this.conv(x, `${l.name}.shortcut.weight`, l.stride, 0) : x
+    return tf.add(h, shortcut)
+  }
+
+  private conv(x: tf.Tensor, weight: string, stride: number, pad: number): tf.Tensor4D {
+    const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]])
+    return tf.conv2d(x as tf.Tensor4D, this.param(weight) as unknown as tf.Tensor4D, stride, padding)
+  }
+
   commitBatchStats(): void {
-    const stats = this.pendingStats
-    this.pendingStats = []
-    tf.tidy(() => {
-      for (const s of stats) {
-        const rm = this.buffer(`${s.layer}.bn.runningMean`)
-        const rv = this.buffer(`${s.layer}.bn.runningVar`)
-        // PyTorch keeps the unbiased batch variance in the running estimate.
-        const unbiased = s.count > 1 ? tf.mul(s.variance, s.count / (s.count - 1)) : s.variance
-        rm.assign(tf.add(tf.mul(rm, 1 - BN_MOMENTUM), tf.mul(s.mean, BN_MOMENTUM)))
-        rv.assign(tf.add(tf.mul(rv, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)))
-      }
-    })
-    for (const s of stats) tf.dispose([s.mean, s.variance])
+    this.bn.commit()
   }
 
-  /** Drops batch statistics without applying them (e.g. after an evaluation in training mode). */
   discardBatchStats(): void {
-    for (const s of this.pendingStats) tf.dispose([s.mean, s.variance])
-    this.pendingStats = []
+    this.bn.discard()
   }
 
   param(name: string): tf.Variable {
@@ -127,40 +117,128 @@ export class Network {
     return v
   }
 
-  /** Number of trainable scalars. */
   paramCount(): number {
     let n = 0
     for (const v of this.trainable.values()) n += v.size
     return n
   }
 
+  /** Copies of every variable's values (for checkpoints and surgery). */
+  snapshot(): Record<string, { shape: number[]; values: Float32Array }> {
+    const out: Record<string, { shape: number[]; values: Float32Array }> = {}
+    for (const [name, v] of [...this.trainable, ...this.buffers]) out[name] = { shape: v.shape, values: v.dataSync() as Float32Array }
+    return out
+  }
+
+  /** Overwrites variables from a snapshot (shapes must match). */
+  load(values: Record<string, { shape: number[]; values: Float32Array }>): void {
+    for (const [name, v] of [...this.trainable, ...this.buffers]) {
+      const src = values[name]
+      if (!src) throw new Error(`snapshot has no '${name}'`)
+      if (src.shape.join() !== v.shape.join()) throw new Error(`'${name}': shape ${src.shape} ≠ ${v.shape}`)
+      tf.tidy(() => v.assign(tf.tensor(src.values, v.shape)))
+    }
+  }
+
   dispose(): void {
-    this.discardBatchStats()
+    this.bn.discard()
     for (const v of this.trainable.values()) v.dispose()
     for (const v of this.buffers.values()) v.dispose()
     this.trainable.clear()
     this.buffers.clear()
   }
 
-  private addVar(name: string, shape: number[], values: Float32Array): void {
-    this.trainable.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true, uniqueName(name))))
+  /** @internal used by the initializer */
+  addVariable(name: string, shape: number[], values: Float32Array, trainable: boolean): void {
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape), trainable, uniqueName(name)))
+    ;(trainable ? this.trainable : this.buffers).set(name, v)
   }
+}
 
-  private addBuffer(name: string, shape: number[], values: Float32Array): void {
-    this.buffers.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), false, uniqueName(name))))
+/** Identity, or option A: stride-2 subsampling and zero-padded channels (no parameters). */
+function optionAShortcut(x: tf.Tensor, stride: number, out: number): tf.Tensor {
+  let s = x
+  if (stride !== 1) {
+    const [n, h, w, c] = x.shape as [number, number, number, number]
+    s = tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1])
   }
+  const cin = s.shape[3]!
+  if (cin === out) return s
+  const front = Math.floor((out - cin) / 2)
+  return tf.pad(s, [[0, 0], [0, 0], [0, 0], [front, out - cin - front]])
 }
 
 let counter = 0
 // tf.variable names are global to the engine; several networks live side by side (pruning).
 const uniqueName = (name: string): string => `${name}#${++counter}`
 
-function normal(rng: Rng, n: number, std: number): Float32Array {
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) out[i] = rng.normal() * std
-  return out
-}
+/**
+ * Reference initialisation (algorithms.md §4.1): conv N(0, √(2/(k²·C_out))) (fan-out),
+ * dense hidden layers Kaiming fan-in, BN γ = 0.5, β = 0, classifier N(0, 0.01), biases 0.
+ */
+class Initializer {
+  constructor(
+    private readonly net: Network,
+    private readonly rng: Rng,
+  ) {}
 
-function filled(n: number, value: number): Float32Array {
-  return new Float32Array(n).fill(value)
+  build(): void {
+    const { layers, features } = inferShapes(this.net.spec)
+    for (const { layer: l, input } of layers) {
+      const cin = input[input.length - 1]!
+      if (l.kind === 'dense') {
+        this.normal(`${l.name}.weight`, [cin, l.units], Math.sqrt(2 / cin))
+        if (l.bn) this.bn(`${l.name}.bn`, l.units)
+        else this.fill(`${l.name}.bias`, [l.units], 0)
+      } else if (l.kind === 'conv') {
+        this.conv(l.name, l, cin)
+      } else if (l.kind === 'basic') {
+        this.convWeight(`${l.name}.conv1.weight`, 3, cin, l.mid)
+        this.bn(`${l.name}.bn1`, l.mid)
+        this.convWeight(`${l.name}.conv2.weight`, 3, l.mid, l.out)
+        this.bn(`${l.name}.bn2`, l.out)
+      } else if (l.kind === 'bottleneck') {
+        this.bn(`${l.name}.bn1`, cin)
+        this.convWeight(`${l.name}.conv1.weight`, 1, cin, l.c1)
+        this.bn(`${l.name}.bn2`, l.c1)
+        this.convWeight(`${l.name}.conv2.weight`, 3, l.c1, l.c2)
+        this.bn(`${l.name}.bn3`, l.c2)
+        this.convWeight(`${l.name}.conv3.weight`, 1, l.c2, l.out)
+        if (hasProjection(l, cin)) this.convWeight(`${l.name}.shortcut.weight`, 1, cin, l.out)
+      } else if (l.kind === 'bnrelu') {
+        this.bn(`${l.name}.bn`, cin)
+      }
+    }
+    this.normal('classifier.weight', [features, this.net.spec.classes], 0.01)
+    this.fill('classifier.bias', [this.net.spec.classes], 0)
+  }
+
+  private conv(name: string, l: ConvSpec, cin: number): void {
+    this.convWeight(`${name}.weight`, l.kernel, cin, l.out)
+    if (l.bn) this.bn(`${name}.bn`, l.out)
+    else this.fill(`${name}.bias`, [l.out], 0)
+  }
+
+  private convWeight(name: string, k: number, cin: number, cout: number): void {
+    this.normal(name, [k, k, cin, cout], Math.sqrt(2 / (k * k * cout)))
+  }
+
+  private bn(id: string, c: number): void {
+    this.fill(`${id}.gamma`, [c], 0.5)
+    this.fill(`${id}.beta`, [c], 0)
+    this.net.addVariable(`${id}.runningMean`, [c], new Float32Array(c), false)
+    this.net.addVariable(`${id}.runningVar`, [c], new Float32Array(c).fill(1), false)
+    this.net.bnIds.push(id)
+  }
+
+  private normal(name: string, shape: number[], std: number): void {
+    const n = shape.reduce((a, b) => a * b, 1)
+    const values = new Float32Array(n)
+    for (let i = 0; i < n; i++) values[i] = this.rng.normal() * std
+    this.net.addVariable(name, shape, values, true)
+  }
+
+  private fill(name: string, shape: number[], value: number): void {
+    this.net.addVariable(name, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), true)
+  }
 }

@@ -10,6 +10,8 @@ export interface SgdOptions {
   lr: number
   momentum: number
   weightDecay: number
+  /** network-slimming sparsity: g_γ += s·sign(γ) for every BN γ (names ending in '.gamma') */
+  bnL1?: number
 }
 
 export class SgdMomentum {
@@ -26,7 +28,8 @@ export class SgdMomentum {
       for (const [name, theta] of params) {
         const g0 = grads[name]
         if (!g0) continue
-        const g = weightDecay > 0 ? tf.add(g0, tf.mul(theta, weightDecay)) : g0
+        let g = weightDecay > 0 ? tf.add(g0, tf.mul(theta, weightDecay)) : g0
+        if (this.options.bnL1 && name.endsWith('.gamma')) g = tf.add(g, tf.mul(tf.sign(theta), this.options.bnL1))
         let v = this.velocity.get(name)
         if (!v) {
           // PyTorch initialises the buffer with the first gradient.

@@ -9,6 +9,8 @@ export interface LayerCode {
   /** number of meaningful bits (probes × features) */
   bits: number
   words: Uint32Array
+  /** channels, when the bits are laid out channel-major (bits / channels per channel) */
+  channels?: number
 }
 
 /** Packs `values > 0` into a bit code. */

@@ -3,7 +3,7 @@
  * checked against the contract and parameters validated before they cross to main; the IPC
  * event object never reaches page code.
  */
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { IPC_EVENT, IPC_PREFIX, parseRequest, type ApiEvent } from '../contract/api'
 
 const api = {
@@ -15,6 +15,10 @@ const api = {
       | { ok: false; error: { code: string; message: string } }
     if (!reply.ok) throw new Error(reply.error.message)
     return reply.result
+  },
+  /** a dropped folder's path (File.path is gone since Electron 32); only for dataset import */
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file)
   },
   onEvent(listener: (event: ApiEvent) => void): () => void {
     const handler = (_e: unknown, event: ApiEvent) => listener(event)

@@ -2,16 +2,13 @@
  * Composition root shared by the Electron main process, the browser-mode server and the CLI:
  * one store file, one trainer worker, one service.
  */
-import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { RunStore } from '../store/runStore'
 import { TrainerClient, type TrainerOptions } from '../worker/trainerClient'
+import { defaultDataDir } from './dataDir'
 import { SplineLabService, type ServiceOptions } from './service'
 
-/** The app's data folder: $SPLINE_LAB_HOME, else ~/.spline-lab. */
-export function defaultDataDir(): string {
-  return process.env.SPLINE_LAB_HOME || join(homedir(), '.spline-lab')
-}
+export { defaultDataDir } from './dataDir'
 
 export function defaultDbPath(): string {
   return join(defaultDataDir(), 'spline-lab.db')
@@ -22,9 +19,11 @@ export interface CreateServiceOptions extends ServiceOptions, TrainerOptions {
 }
 
 export function createService(options: CreateServiceOptions = {}): { service: SplineLabService; store: RunStore } {
-  const store = new RunStore(options.dbPath ?? defaultDbPath())
+  const dbPath = options.dbPath ?? defaultDbPath()
+  const store = new RunStore(dbPath)
   const trainer = new TrainerClient({ workerPath: options.workerPath, backend: options.backend })
-  const service = new SplineLabService(store, trainer, options)
+  // Caches and checkpoints live beside the database unless told otherwise.
+  const service = new SplineLabService(store, trainer, { dataDir: dirname(dbPath), ...options })
   const close = service.close.bind(service)
   service.close = async () => {
     await close()

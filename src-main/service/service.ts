@@ -17,7 +17,10 @@ import {
   type RunConfig,
   type SplineLabApi,
 } from '../contract/api'
-import { listDatasets } from '../data/datasets'
+import { defaultDataDir } from './dataDir'
+import { DatasetCatalog } from './datasets'
+import { countCosts } from '../core/flops'
+import { defaultRunName, expandSweep } from './sweep'
 import type { RunStore } from '../store/runStore'
 import type { Trainer } from '../worker/trainerClient'
 import type { FromWorker } from '../worker/protocol'
@@ -30,6 +33,10 @@ export interface ServiceOptions {
   staleAfterMs?: number
   heartbeatMs?: number
   transport?: string
+  /** the app's data folder (dataset caches, checkpoints) handed to the trainer */
+  dataDir?: string
+  /** built importer worker entry (out/main/importer.js); found next to the bundle by default */
+  importerPath?: string
 }
 
 type Handlers = { [M in MethodName]: (p: ParsedParams<M>) => Promise<Result<M>> | Result<M> }
@@ -42,6 +49,7 @@ export class SplineLabService implements SplineLabApi {
   private heartbeatTimer: NodeJS.Timeout | null = null
   private readonly unsubscribe: () => void
   private backendInfo: BackendInfo | null = null
+  private readonly datasets: DatasetCatalog
 
   constructor(
     private readonly store: RunStore,
@@ -53,6 +61,7 @@ export class SplineLabService implements SplineLabApi {
     const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
     store.markStale(staleBefore, this.iso())
     this.unsubscribe = trainer.onMessage((m) => this.onWorker(m))
+    this.datasets = new DatasetCatalog(store.db, { dataDir: options.dataDir ?? defaultDataDir(), emit: (e) => this.emit(e), now: this.now, importerPath: options.importerPath })
   }
 
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
@@ -90,16 +99,20 @@ export class SplineLabService implements SplineLabApi {
     'runs.get': ({ runId }) => {
       const run = this.store.getRun(runId)
       if (!run) throw new ApiError('not-found', `no run '${runId}'`)
-      return run
+      return {
+        ...run,
+        costsBefore: run.archBefore ? countCosts(run.archBefore) : null,
+        costsAfter: run.archAfter ? countCosts(run.archAfter) : null,
+      }
     },
     'runs.start': ({ config }) => {
-      const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
-      const name = config.name || `${config.model} ${config.method} · ${config.dataset.replace('builtin:', '')} · seed ${config.seed}`
-      this.store.createRun({ id: runId, name, config, createdAt: this.iso() })
-      this.queue.push({ runId, config })
-      this.publishStatus(runId)
-      this.pump()
+      const runId = this.enqueue(config)
       return { runId, status: this.store.getSummary(runId)!.status }
+    },
+    'runs.sweep': (request) => {
+      const sweepId = `sweep-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`
+      const runIds = expandSweep(request).map((config) => this.enqueue(config, sweepId))
+      return { sweepId, runIds }
     },
     'runs.cancel': ({ runId }) => {
       const run = this.requireRun(runId)
@@ -120,12 +133,24 @@ export class SplineLabService implements SplineLabApi {
       }
       return { runId, deleted: this.store.deleteRun(runId) }
     },
-    'datasets.list': () => listDatasets(),
+    'datasets.list': () => this.datasets.list(),
+    'datasets.import': ({ path, options }) => this.datasets.import(path, options ?? {}),
+    'datasets.delete': ({ datasetId }) => this.datasets.delete(datasetId),
     'system.info': async () => {
       const info = this.backendInfo ?? (await this.trainer.ready())
       this.backendInfo = info
       return { ...info, version: VERSION, transport: this.options.transport }
     },
+  }
+
+  private enqueue(config: RunConfig, sweepId?: string): string {
+    this.datasets.requireTrainable(config.dataset)
+    const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+    this.store.createRun({ id: runId, name: config.name || defaultRunName(config), config, createdAt: this.iso(), sweepId })
+    this.queue.push({ runId, config })
+    this.publishStatus(runId)
+    this.pump()
+    return runId
   }
 
   private requireRun(runId: string) {
@@ -139,7 +164,7 @@ export class SplineLabService implements SplineLabApi {
     const next = this.queue.shift()
     if (!next) return
     this.active = next.runId
-    this.trainer.start(next.runId, next.config)
+    this.trainer.start(next.runId, next.config, this.options.dataDir)
     this.heartbeatTimer ??= setInterval(() => {
       const alive = [...(this.active ? [this.active] : []), ...this.queue.map((q) => q.runId)]
       if (alive.length) this.store.heartbeat(alive, this.iso())
@@ -163,22 +188,38 @@ export class SplineLabService implements SplineLabApi {
         this.active = null
         return
       case 'started':
-        this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe)
+        this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch)
         this.publishStatus(m.runId)
         return
       case 'epoch':
-        this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso())
-        this.emit({ type: 'run:epoch', runId: m.runId, metrics: m.metrics, distanceRows: m.distanceRows, ebTrace: m.ebTrace, layers: Object.keys(m.distanceRows).filter((l) => l !== 'mean') })
+        this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso(), m.bnEbTrace)
+        this.emit({
+          type: 'run:epoch',
+          runId: m.runId,
+          metrics: m.metrics,
+          distanceRows: m.distanceRows,
+          ebTrace: m.ebTrace,
+          bnEbTrace: m.bnEbTrace,
+          layers: Object.keys(m.distanceRows).filter((l) => l !== 'mean'),
+        })
+        this.publishStatus(m.runId)
+        return
+      case 'pruned':
+        this.store.markPruned(m.runId, m.arch, m.pruning)
         this.publishStatus(m.runId)
         return
       case 'progress':
-        this.emit({ type: 'run:progress', runId: m.runId, epoch: m.epoch, batch: m.batch, batches: m.batches, phase: m.phase, etaSeconds: m.etaSeconds })
+        this.emit({ type: 'run:progress', runId: m.runId, epoch: m.epoch, batch: m.batch, batches: m.batches, phase: m.phase, epochs: m.epochs, etaSeconds: m.etaSeconds })
         return
       case 'done':
         this.store.finish(m.runId, m.outcome === 'finished' ? 'finished' : 'cancelled', this.iso(), {
           testAccuracy: m.testAccuracy,
           ebEpoch: m.ebEpoch,
+          bnEbEpoch: m.bnEbEpoch,
           params: m.params,
+          macs: m.macs,
+          flops: m.flops,
+          trainFlops: m.trainFlops,
           wallSeconds: m.wallSeconds,
         })
         this.settle(m.runId)

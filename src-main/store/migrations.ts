@@ -52,4 +52,39 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, layer, epoch)
   ) WITHOUT ROWID;
   `,
+  // 2: imported datasets; the data lives in the cache file, this row is the catalogue entry
+  `
+  CREATE TABLE datasets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    content_key TEXT NOT NULL,
+    cache_file TEXT NOT NULL,
+    task TEXT NOT NULL,
+    input_shape_json TEXT NOT NULL,
+    num_classes INTEGER NOT NULL,
+    train_count INTEGER NOT NULL,
+    test_count INTEGER NOT NULL,
+    info_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX datasets_source ON datasets(source_path);
+  `,
+  // 3: pruning results, the BN-mask EB trace, sweeps
+  `
+  ALTER TABLE runs ADD COLUMN criterion TEXT;
+  ALTER TABLE runs ADD COLUMN ratio REAL;
+  ALTER TABLE runs ADD COLUMN macs REAL;
+  ALTER TABLE runs ADD COLUMN flops REAL;
+  ALTER TABLE runs ADD COLUMN train_flops REAL;
+  ALTER TABLE runs ADD COLUMN bn_eb_epoch INTEGER;
+  ALTER TABLE runs ADD COLUMN sweep_id TEXT;
+  ALTER TABLE runs ADD COLUMN arch_before_json TEXT;
+  ALTER TABLE runs ADD COLUMN arch_after_json TEXT;
+  ALTER TABLE runs ADD COLUMN pruning_json TEXT;
+  CREATE INDEX runs_sweep ON runs(sweep_id);
+  ALTER TABLE epoch_metrics ADD COLUMN bn_eb_max_distance REAL;
+  ALTER TABLE epoch_metrics ADD COLUMN bn_eb_threshold REAL;
+  `,
 ]

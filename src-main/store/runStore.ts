@@ -5,7 +5,18 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { EbTracePoint, EpochMetrics, ProbeInfo, RunConfig, RunDetail, RunStatus, RunSummary } from '../contract/api'
+import {
+  DEFAULT_CRITERION,
+  type ArchSpec,
+  type EbTracePoint,
+  type EpochMetrics,
+  type ProbeInfo,
+  type PruningInfo,
+  type RunConfig,
+  type RunDetail,
+  type RunStatus,
+  type RunSummary,
+} from '../contract/api'
 import { MIGRATIONS } from './migrations'
 
 type Row = Record<string, unknown>
@@ -15,6 +26,7 @@ export interface NewRun {
   name: string
   config: RunConfig
   createdAt: string
+  sweepId?: string
 }
 
 export class RunStore {
@@ -51,19 +63,36 @@ export class RunStore {
     const c = run.config
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, status, config_json, dataset, model, method, epochs, created_at, heartbeat_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, name, status, config_json, dataset, model, method, epochs, created_at, heartbeat_at, criterion, ratio, sweep_id)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(run.id, run.name, JSON.stringify(c), c.dataset, c.model, c.method, c.epochs, run.createdAt, run.createdAt)
+      .run(
+        run.id,
+        run.name,
+        JSON.stringify(c),
+        c.dataset,
+        c.model,
+        c.method,
+        c.epochs,
+        run.createdAt,
+        run.createdAt,
+        c.method === 'dense' ? null : (c.criterion ?? DEFAULT_CRITERION[c.method]),
+        c.method === 'dense' ? null : c.ratio,
+        run.sweepId ?? null,
+      )
   }
 
-  markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo): void {
+  markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo, arch?: ArchSpec): void {
     this.db
       .prepare(
-        `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?
-         WHERE id = ?`,
+        `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?,
+           arch_before_json = ? WHERE id = ?`,
       )
-      .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), id)
+      .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), arch ? JSON.stringify(arch) : null, id)
+  }
+
+  markPruned(id: string, arch: ArchSpec, pruning: PruningInfo): void {
+    this.db.prepare(`UPDATE runs SET arch_after_json = ?, pruning_json = ? WHERE id = ?`).run(JSON.stringify(arch), JSON.stringify(pruning), id)
   }
 
   /** Persists one finished epoch (metrics, EB trace point, distance rows) atomically. */
@@ -74,11 +103,13 @@ export class RunStore {
     eb: EbTracePoint,
     ebEpoch: number | null,
     at: string,
+    bnEb: EbTracePoint | null = null,
   ): void {
     const insertMetrics = this.db.prepare(
       `INSERT OR REPLACE INTO epoch_metrics
-       (run_id, epoch, phase, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds, spline_seconds, eb_max_distance, eb_threshold)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (run_id, epoch, phase, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds, spline_seconds, eb_max_distance, eb_threshold,
+        bn_eb_max_distance, bn_eb_threshold)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insertRow = this.db.prepare(
       `INSERT OR REPLACE INTO spline_distances (run_id, layer, epoch, row) VALUES (?, ?, ?, ?)`,
@@ -88,7 +119,7 @@ export class RunStore {
     )
     this.db.transaction(() => {
       const m = metrics
-      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold)
+      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold, bnEb?.maxDistance ?? null, bnEb?.threshold ?? null)
       for (const [layer, row] of Object.entries(rows)) {
         insertRow.run(id, layer, m.epoch, Buffer.from(new Float64Array(row).buffer))
       }
@@ -108,16 +139,41 @@ export class RunStore {
     id: string,
     status: Exclude<RunStatus, 'queued' | 'running'>,
     at: string,
-    fields: { testAccuracy?: number | null; ebEpoch?: number | null; params?: number; wallSeconds?: number; error?: string },
+    fields: {
+      testAccuracy?: number | null
+      ebEpoch?: number | null
+      bnEbEpoch?: number | null
+      params?: number
+      macs?: number
+      flops?: number
+      trainFlops?: number
+      wallSeconds?: number
+      error?: string
+    },
   ): void {
     this.db
       .prepare(
         `UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ?,
-           test_accuracy = COALESCE(?, test_accuracy), eb_epoch = COALESCE(?, eb_epoch),
-           params = COALESCE(?, params), wall_seconds = COALESCE(?, wall_seconds), error = ?
+           test_accuracy = COALESCE(?, test_accuracy), eb_epoch = COALESCE(?, eb_epoch), bn_eb_epoch = COALESCE(?, bn_eb_epoch),
+           params = COALESCE(?, params), macs = COALESCE(?, macs), flops = COALESCE(?, flops), train_flops = COALESCE(?, train_flops),
+           wall_seconds = COALESCE(?, wall_seconds), error = ?
          WHERE id = ?`,
       )
-      .run(status, at, at, fields.testAccuracy ?? null, fields.ebEpoch ?? null, fields.params ?? null, fields.wallSeconds ?? null, fields.error ?? null, id)
+      .run(
+        status,
+        at,
+        at,
+        fields.testAccuracy ?? null,
+        fields.ebEpoch ?? null,
+        fields.bnEbEpoch ?? null,
+        fields.params ?? null,
+        fields.macs ?? null,
+        fields.flops ?? null,
+        fields.trainFlops ?? null,
+        fields.wallSeconds ?? null,
+        fields.error ?? null,
+        id,
+      )
   }
 
   /**
@@ -169,7 +225,15 @@ export class RunStore {
         maxDistance: m.eb_max_distance == null ? null : Number(m.eb_max_distance),
         threshold: Number(m.eb_threshold),
       })),
+      bnEbTrace: metricRows
+        .filter((m) => m.bn_eb_threshold != null)
+        .map((m) => ({ epoch: Number(m.epoch), maxDistance: num(m.bn_eb_max_distance), threshold: Number(m.bn_eb_threshold) })),
       probe: row.probe_json ? (JSON.parse(String(row.probe_json)) as ProbeInfo) : null,
+      archBefore: json<ArchSpec>(row.arch_before_json),
+      archAfter: json<ArchSpec>(row.arch_after_json),
+      costsBefore: null,
+      costsAfter: null,
+      pruning: json<PruningInfo>(row.pruning_json),
     }
   }
 
@@ -184,6 +248,7 @@ export class RunStore {
 
 const num = (v: unknown): number | null => (v == null ? null : Number(v))
 const str = (v: unknown): string | null => (v == null ? null : String(v))
+const json = <T>(v: unknown): T | null => (v == null ? null : (JSON.parse(String(v)) as T))
 
 function toSummary(r: Row): RunSummary {
   return {
@@ -204,6 +269,14 @@ function toSummary(r: Row): RunSummary {
     heartbeatAt: str(r.heartbeat_at),
     wallSeconds: num(r.wall_seconds),
     error: str(r.error),
+    criterion: str(r.criterion),
+    ratio: num(r.ratio),
+    params: num(r.params),
+    macs: num(r.macs),
+    flops: num(r.flops),
+    trainFlops: num(r.train_flops),
+    bnEbEpoch: num(r.bn_eb_epoch),
+    sweepId: str(r.sweep_id),
   }
 }
 

@@ -2,10 +2,11 @@
  * Messages between the main process (TrainerClient) and the trainer worker thread.
  * One run at a time; `cancel` is honoured between batches.
  */
-import type { BackendInfo, EbTracePoint, EpochMetrics, ProbeInfo, RunConfig } from '../contract/api'
+import type { BackendInfo, EbTracePoint, EpochMetrics, ProbeInfo, PruningInfo, RunConfig } from '../contract/api'
+import type { ArchSpec } from '../core/spec'
 
 export type ToWorker =
-  | { type: 'start'; runId: string; config: RunConfig }
+  | { type: 'start'; runId: string; config: RunConfig; dataDir?: string }
   | { type: 'cancel'; runId: string }
   | { type: 'shutdown' }
 
@@ -13,13 +14,21 @@ export interface RunOutcome {
   outcome: 'finished' | 'cancelled'
   testAccuracy: number | null
   ebEpoch: number | null
+  bnEbEpoch: number | null
+  /** of the final (pruned, if pruned) network */
   params: number
+  macs: number
+  flops: number
+  paramsBefore: number
+  macsBefore: number
+  /** Σ phases 3 × forward flops × training images × epochs */
+  trainFlops: number
   wallSeconds: number
 }
 
 export type FromWorker =
   | { type: 'ready'; info: BackendInfo }
-  | { type: 'started'; runId: string; backend: string; layers: string[]; probe: ProbeInfo }
+  | { type: 'started'; runId: string; backend: string; layers: string[]; probe: ProbeInfo; arch: ArchSpec }
   | {
       type: 'epoch'
       runId: string
@@ -27,8 +36,20 @@ export type FromWorker =
       distanceRows: Record<string, number[]>
       ebTrace: EbTracePoint
       ebEpoch: number | null
+      bnEbTrace: EbTracePoint | null
     }
-  | { type: 'progress'; runId: string; epoch: number; batch: number; batches: number; phase: EpochMetrics['phase']; etaSeconds: number | null }
+  | { type: 'pruned'; runId: string; arch: ArchSpec; pruning: PruningInfo }
+  | {
+      type: 'progress'
+      runId: string
+      epoch: number
+      batch: number
+      batches: number
+      phase: EpochMetrics['phase']
+      /** planned epochs of the whole run */
+      epochs: number
+      etaSeconds: number | null
+    }
   | ({ type: 'done'; runId: string } & RunOutcome)
   | { type: 'failed'; runId: string; error: string }
   | { type: 'fatal'; error: string }

@@ -1,22 +1,30 @@
 /**
- * Runs one training job inside the worker: data → network → engine with the spline recorder and
- * the message-posting callbacks. Knows nothing of SQLite: every result leaves as a message and
- * the main process (the single writer) persists it.
+ * Runs one job inside the worker (SPEC §1): dense phase with both EB detectors and the spline
+ * recorder → (per method) prune the ticket with a criterion and do channel surgery → retrain.
+ * Knows nothing of SQLite: every result leaves as a message; the main process persists it.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { RunConfig } from '../contract/api'
-import { TrainingEngine, type EpochRecord, type TrainCallback } from '../core/engine'
+import { DEFAULT_CRITERION, type RunConfig } from '../contract/api'
+import { TrainingEngine, type EpochRecord, type Phase, type TrainCallback, type TrainData } from '../core/engine'
 import { Network } from '../core/network'
 import { SgdMomentum, multiStepLr } from '../core/sgd'
-import { codeLayerNames, mlpSpec } from '../core/spec'
-import { SplineRecorder } from '../core/splineRecorder'
-import { gridProbe, loadDataset } from '../data/datasets'
+import { buildSpec } from '../core/models'
+import { countCosts, trainingFlops } from '../core/flops'
+import { SplineRecorder, planCodes, recordCodes } from '../core/splineRecorder'
+import { BnEbRecorder } from '../core/bnEbRecorder'
+import { selectChannels } from '../core/pruning/prune'
+import { pruneNetwork, prunedSpec } from '../core/pruning/surgery'
+import type { CriterionId } from '../core/pruning/types'
+import type { LayerCode } from '../core/splineCodes'
+import { loadDataset } from '../data/datasets'
+import { buildProbe } from './probe'
 import type { FromWorker, RunOutcome } from './protocol'
 
 export interface JobHooks {
   post(message: FromWorker): void
   isCancelled(): boolean
   now?: () => number
+  dataDir?: string
 }
 
 const PROGRESS_EVERY_MS = 250
@@ -24,32 +32,133 @@ const PROGRESS_EVERY_MS = 250
 export async function runJob(runId: string, config: RunConfig, hooks: JobHooks): Promise<RunOutcome> {
   const now = hooks.now ?? (() => performance.now())
   const started = now()
-  const data = loadDataset(config.dataset, config.seed)
+  const loaded = loadDataset(config.dataset, config.seed, { dataDir: hooks.dataDir })
+  if (loaded.task === 'regression') throw new Error(`dataset '${config.dataset}' is a regression dataset; training supports classification only`)
+  const data = limit(loaded, config)
   const featureSize = data.inputShape.reduce((a, b) => a * b, 1)
-  const spec = mlpSpec(featureSize, config.hidden, data.numClasses)
-  const layers = codeLayerNames(spec)
-  const network = new Network(spec, config.seed)
-  const optimizer = new SgdMomentum({ lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay })
-  if (!data.bounds) throw new Error(`dataset '${config.dataset}' has no 2-D bounds for a probe grid`)
-  const probe = { x: gridProbe(data.bounds, config.probeGrid), count: config.probeGrid ** 2 }
-  const recorder = new SplineRecorder(layers, probe, config.eb, now)
+  const train: TrainData = { ...data, featureSize }
+  const E = config.epochs
+  const method = config.method
+  const criterion = (config.criterion ?? DEFAULT_CRITERION[method]) as CriterionId | null
 
+  const specBefore = buildSpec(config.model, data.inputShape, data.numClasses, { hidden: config.hidden, width: config.width })
+  let network = new Network(specBefore, config.seed)
+  const { probe, kind } = buildProbe(config, data)
+  const plans = planCodes(network, probe, config.probeBudgetBits, config.seed)
+  const recorder = new SplineRecorder(plans, probe, config.eb, now)
+  const bnEb = new BnEbRecorder({ ratio: config.ratio, queue: config.bnEb.queue, threshold: config.bnEb.threshold })
   hooks.post({
     type: 'started',
     runId,
     backend: tf.getBackend(),
-    layers,
+    layers: plans.map((p) => p.id),
+    arch: specBefore,
     probe: {
-      kind: 'grid2d',
+      kind,
       count: probe.count,
-      bitsPerLayer: Object.fromEntries(spec.layers.map((l) => [l.name, l.units * probe.count])),
+      bitsPerLayer: Object.fromEntries(plans.map((p) => [p.id, p.bits])),
+      budgetBits: config.probeBudgetBits,
+      subsampled: Object.fromEntries(plans.filter((p) => p.positions).map((p) => [p.id, { kept: p.positions!.length, of: p.spatial }])),
     },
   })
 
-  let last: EpochRecord | null = null
-  const publisher: TrainCallback = {
-    onEpochRecorded(_ctx, record) {
-      last = record
+  const phases: { flops: number; images: number; epochs: number }[] = []
+  const state = { lastAccuracy: null as number | null }
+  const total = { epochs: plannedEpochs(config) }
+  const bnL1 = config.bnL1 ?? (method === 'eb-bn' ? 1e-4 : 0)
+  const runPhase = async (net: Network, phase: Phase, epochs: number, offset: number, lrAt: (e: number) => number, callbacks: TrainCallback[], stopWhen?: () => boolean) => {
+    if (epochs <= 0) return { outcome: 'finished' as const, ran: 0 }
+    const optimizer = new SgdMomentum({ lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, bnL1 })
+    let ran = 0
+    const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
+    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)) })
+    try {
+      const outcome = await engine.run([...callbacks, counter, publisher(runId, hooks, config, state), progress(runId, hooks, now, total)])
+      phases.push({ flops: countCosts(net.spec).flops, images: data.yTrain.length, epochs: ran })
+      return { outcome, ran }
+    } finally {
+      optimizer.dispose()
+    }
+  }
+  const baseLr = (e: number) => multiStepLr(config.lr, e, E, config.lrMilestones)
+
+  try {
+    // 1. dense phase
+    const ebOf = () => (method === 'spline-eb' ? recorder.detector.ebEpoch : method === 'eb-bn' ? bnEb.detector.ebEpoch : null)
+    const cap = Math.max(1, Math.round(config.ebCap * E))
+    const denseEpochs = method === 'prune-at-init' ? 0 : method === 'spline-eb' || method === 'eb-bn' ? cap : E
+    let initCodes: LayerCode[] | null = null
+    if (method === 'prune-at-init' && criterion === 'spline') initCodes = recordCodes(network, probe, plans)
+    const dense = await runPhase(network, 'dense', denseEpochs, 0, baseLr, [recorder, bnEb], () => ebOf() !== null)
+    if (dense.outcome === 'cancelled') return outcome('cancelled')
+    if (method === 'dense') return outcome('finished')
+
+    // 2. prune the ticket
+    const atEpoch = dense.ran
+    const ebFallback = (method === 'spline-eb' || method === 'eb-bn') && ebOf() === null
+    const codes = initCodes ?? recorder.last
+    const selection = selectChannels(criterion!, config.ratio, config.scope, {
+      network,
+      codes: codes ? new Map(plans.map((p, i) => [p.id, codes[i]!])) : undefined,
+      batch: gradientBatch(train, config.seed),
+      numClasses: data.numClasses,
+      seed: config.seed,
+      P: config.P,
+    })
+    const pruned = config.retrain === 'reinit' ? new Network(prunedSpec(network.spec, selection.selection), config.seed + 1) : pruneNetwork(network, selection.selection, config.seed + 1)
+    network.dispose()
+    network = pruned
+    hooks.post({
+      type: 'pruned',
+      runId,
+      arch: network.spec,
+      pruning: {
+        criterion: criterion!,
+        scope: config.scope,
+        ratio: config.ratio,
+        P: config.P,
+        atEpoch,
+        ebFallback,
+        retrain: config.retrain,
+        kept: selection.selection,
+        notes: [...selection.notes, ...(ebFallback ? [`no early-bird ticket by epoch ${cap}: drew it there (ebCap ${config.ebCap})`] : [])],
+      },
+    })
+
+    // 3. retrain
+    const retrainEpochs = method === 'prune-after' ? (config.finetuneEpochs ?? Math.round(E / 2)) : E - atEpoch
+    total.epochs = atEpoch + retrainEpochs
+    // prune-after restarts the schedule for fine-tuning; the EB methods continue it.
+    const lrAt = method === 'prune-after' ? (e: number) => multiStepLr(config.lr, e - atEpoch, retrainEpochs, config.lrMilestones) : baseLr
+    const retrain = await runPhase(network, 'retrain', retrainEpochs, atEpoch, lrAt, [])
+    return outcome(retrain.outcome)
+  } finally {
+    network.dispose()
+  }
+
+  function outcome(result: 'finished' | 'cancelled'): RunOutcome {
+    const costs = countCosts(network.spec)
+    const before = countCosts(specBefore)
+    return {
+      outcome: result,
+      testAccuracy: state.lastAccuracy,
+      ebEpoch: recorder.detector.ebEpoch,
+      bnEbEpoch: bnEb.detector.ebEpoch,
+      params: costs.params,
+      macs: costs.macs,
+      flops: costs.flops,
+      paramsBefore: before.params,
+      macsBefore: before.macs,
+      trainFlops: trainingFlops(phases),
+      wallSeconds: (now() - started) / 1000,
+    }
+  }
+}
+
+function publisher(runId: string, hooks: JobHooks, config: RunConfig, state: { lastAccuracy: number | null }): TrainCallback {
+  return {
+    onEpochRecorded(_ctx, record: EpochRecord) {
+      state.lastAccuracy = record.metrics.testAccuracy
       hooks.post({
         type: 'epoch',
         runId,
@@ -57,61 +166,48 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
         distanceRows: record.distanceRow ?? {},
         ebTrace: record.ebPoint ?? { epoch: record.metrics.epoch, maxDistance: null, threshold: config.eb.epsilon },
         ebEpoch: record.ebEpoch ?? null,
+        bnEbTrace: record.bnEbPoint ?? null,
       })
     },
-  }
-  const engine = new TrainingEngine({
-    network,
-    optimizer,
-    data: { ...data, featureSize },
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    lrAt: (e) => multiStepLr(config.lr, e, config.epochs, config.lrMilestones),
-    now,
-    yieldEvery: () => new Promise((resolve) => setImmediate(resolve)),
-    shouldStop: hooks.isCancelled,
-  })
-  try {
-    const outcome = await engine.run([recorder, publisher, progressReporter(runId, hooks.post, now)])
-    const lastRecord = last as EpochRecord | null
-    return {
-      outcome,
-      testAccuracy: lastRecord ? lastRecord.metrics.testAccuracy : null,
-      ebEpoch: recorder.detector.ebEpoch,
-      params: network.paramCount(),
-      wallSeconds: (now() - started) / 1000,
-    }
-  } finally {
-    network.dispose()
-    optimizer.dispose()
   }
 }
 
-function progressReporter(runId: string, post: (m: FromWorker) => void, now: () => number): TrainCallback {
+function progress(runId: string, hooks: JobHooks, now: () => number, total: { epochs: number }): TrainCallback {
   let lastSent = 0
-  let trainStart = 0
-  let totalBatches = 0
+  let t0 = 0
+  let batchesDone = 0
   return {
     onTrainBegin() {
-      trainStart = now()
+      t0 = now()
     },
     onBatchEnd(ctx, batch, batches) {
-      totalBatches++
+      batchesDone++
       const t = now()
       if (t - lastSent < PROGRESS_EVERY_MS && batch < batches) return
       lastSent = t
-      const perBatch = (t - trainStart) / totalBatches
-      const remaining = (ctx.totalEpochs - ctx.epoch) * batches + (batches - batch)
-      post({
-        type: 'progress',
-        runId,
-        epoch: ctx.epoch,
-        batch,
-        batches,
-        phase: ctx.phase,
-        etaSeconds: Number.isFinite(perBatch) ? (perBatch * remaining) / 1000 : null,
-      })
+      const perBatch = (t - t0) / batchesDone
+      const remaining = Math.max(0, total.epochs - ctx.epoch) * batches + (batches - batch)
+      hooks.post({ type: 'progress', runId, epoch: ctx.epoch, batch, batches, phase: ctx.phase, epochs: total.epochs, etaSeconds: Number.isFinite(perBatch) ? (perBatch * remaining) / 1000 : null })
     },
   }
+}
+
+function plannedEpochs(config: RunConfig): number {
+  return config.method === 'prune-after' ? config.epochs + (config.finetuneEpochs ?? Math.round(config.epochs / 2)) : config.epochs
+}
+
+/** A fixed batch of up to 256 training examples for the gradient-based criteria. */
+function gradientBatch(data: TrainData, seed: number): { x: Float32Array; y: Int32Array; count: number } {
+  const n = data.yTrain.length
+  const count = Math.min(256, n)
+  const start = (seed * 7919) % Math.max(1, n - count + 1)
+  return { x: data.xTrain.slice(start * data.featureSize, (start + count) * data.featureSize), y: data.yTrain.slice(start, start + count), count }
+}
+
+function limit<T extends { xTrain: Float32Array; yTrain: Int32Array; xTest: Float32Array; yTest: Int32Array; inputShape: number[] }>(data: T, config: RunConfig): T {
+  const per = data.inputShape.reduce((a, b) => a * b, 1)
+  const cut = (x: Float32Array, y: Int32Array, n: number | undefined) => (n && n < y.length ? { x: x.slice(0, n * per), y: y.slice(0, n) } : { x, y })
+  const tr = cut(data.xTrain, data.yTrain, config.trainLimit)
+  const te = cut(data.xTest, data.yTest, config.testLimit)
+  return { ...data, xTrain: tr.x, yTrain: tr.y, xTest: te.x, yTest: te.y }
 }

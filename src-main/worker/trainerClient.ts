@@ -18,7 +18,7 @@ export interface TrainerOptions {
 
 export interface Trainer {
   ready(): Promise<BackendInfo>
-  start(runId: string, config: RunConfig): void
+  start(runId: string, config: RunConfig, dataDir?: string): void
   cancel(runId: string): void
   onMessage(listener: (m: FromWorker) => void): () => void
   close(): Promise<void>
@@ -46,10 +46,10 @@ export class TrainerClient implements Trainer {
     return this.readyPromise!
   }
 
-  start(runId: string, config: RunConfig): void {
+  start(runId: string, config: RunConfig, dataDir?: string): void {
     if (!this.worker) this.spawn()
     this.activeRun = runId
-    this.send({ type: 'start', runId, config })
+    this.send({ type: 'start', runId, config, dataDir })
   }
 
   cancel(runId: string): void {

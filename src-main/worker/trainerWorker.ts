@@ -27,7 +27,7 @@ const ready = selectBackend(String(workerData?.backend ?? process.env.SPLINE_LAB
 port.on('message', (msg: ToWorker) => {
   switch (msg?.type) {
     case 'start':
-      void ready.then(() => start(msg.runId, msg.config))
+      void ready.then(() => start(msg.runId, msg.config, msg.dataDir))
       break
     case 'cancel':
       if (current && current.runId === msg.runId) current.cancelled = true
@@ -41,7 +41,7 @@ port.on('message', (msg: ToWorker) => {
   }
 })
 
-async function start(runId: string, rawConfig: unknown): Promise<void> {
+async function start(runId: string, rawConfig: unknown, dataDir?: string): Promise<void> {
   if (current) {
     post({ type: 'failed', runId, error: `trainer is busy with run ${current.runId}` })
     return
@@ -56,7 +56,7 @@ async function start(runId: string, rawConfig: unknown): Promise<void> {
   const tensorsBefore = tf.memory().numTensors
   try {
     await switchBackend(parsed.data.backend === 'auto' ? defaultBackend : parsed.data.backend)
-    const outcome = await runJob(runId, parsed.data, { post, isCancelled: () => job.cancelled })
+    const outcome = await runJob(runId, parsed.data, { post, isCancelled: () => job.cancelled, dataDir })
     const leaked = tf.memory().numTensors - tensorsBefore
     if (leaked !== 0) console.warn(`[trainer] run ${runId} left ${leaked} tensors allocated`)
     post({ type: 'done', runId, ...outcome })

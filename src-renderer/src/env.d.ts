@@ -13,6 +13,8 @@ interface SplineLabBridge {
   call(method: string, params: unknown): Promise<unknown>
   onEvent(listener: (event: import('@contract').ApiEvent) => void): () => void
   transport: 'electron'
+  /** the file-system path of a dropped File (Electron's webUtils.getPathForFile); '' if none */
+  pathForFile?(file: File): string
 }
 
 interface Window {

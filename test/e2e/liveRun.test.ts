@@ -17,9 +17,18 @@ const tmp = tempDir()
 const db = join(tmp.dir, 'e2e.db')
 let browser: Browser
 
-// Page-side expressions (this file is type-checked without the DOM library).
-const HEATMAP_EPOCHS = `Number(document.querySelector('[data-testid=heatmap]')?.getAttribute('data-epochs') ?? 0)`
-const RUN_STATUS = `document.querySelector('[data-testid=run-status]')?.textContent?.trim()`
+/** Polls a value read through locators (string predicates would need eval, which the CSP forbids). */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await read()
+    if (ok(v)) return v
+    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(v)}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+const heatmapEpochs = (page: Page) => page.getByTestId('heatmap').getAttribute('data-epochs').then(Number).catch(() => 0)
+const runStatus = (page: Page) => page.getByTestId('run-status').textContent().then((t) => t?.trim()).catch(() => undefined)
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (see .ci/run)`)
@@ -48,8 +57,8 @@ describe('browser mode end to end', () => {
       await page.getByTestId('backend-badge').waitFor()
       await page.getByTestId('new-run').click()
       await page.getByTestId('start-run').click()
-      await page.waitForFunction(`${HEATMAP_EPOCHS} >= 5`, null, { timeout: 90_000 })
-      await page.waitForFunction(`${RUN_STATUS} === 'finished'`, null, { timeout: 90_000 })
+      await until(() => heatmapEpochs(page), (n) => n >= 5)
+      await until(() => runStatus(page), (s) => s === 'finished')
       const epochs = Number(await page.getByTestId('heatmap').getAttribute('data-epochs'))
       expect(epochs).toBeGreaterThanOrEqual(5)
       await expect(page.getByTestId('backend-badge').textContent()).resolves.toMatch(/wasm|tensorflow/)
@@ -78,7 +87,7 @@ describe('browser mode end to end', () => {
       const row = page.locator(`[data-testid=run-row][data-run-id="${cliRun.runId}"]`)
       expect(await row.getAttribute('data-status')).toBe('finished')
       await row.click()
-      await page.waitForFunction(`${HEATMAP_EPOCHS} === 6`)
+      await until(() => heatmapEpochs(page), (n) => n === 6, 30_000)
       await page.waitForTimeout(300)
       await page.screenshot({ path: join(shots, 'reopened-run.png') })
       await page.close()

@@ -37,13 +37,46 @@ describe('service + trainer worker + store', () => {
     const run = await ctx.service.call('runs.get', { runId })
     expect(run.summary).toMatchObject({ status: 'finished', epochsDone: 6 })
     expect(run.summary.testAccuracy).toBeGreaterThan(0.85)
-    expect(run.layers).toEqual(['fc1'])
-    expect(run.probe).toEqual({ kind: 'grid2d', count: 256, bitsPerLayer: { fc1: 20 * 256 } })
+    expect(run.layers).toEqual(['fc1.bn'])
+    expect(run.probe).toMatchObject({ kind: 'grid2d', count: 256, bitsPerLayer: { 'fc1.bn': 20 * 256 } })
     expect(run.distances.mean!.map((r) => r.length)).toEqual([1, 2, 3, 4, 5, 6])
-    expect(run.distances.fc1).toEqual(run.distances.mean) // one layer: the mean is that layer
+    expect(run.distances['fc1.bn']).toEqual(run.distances.mean) // one layer: the mean is that layer
     // the rows that went out live are the rows that were stored
-    expect(epochEvents.map((e) => e.distanceRows.fc1)).toEqual(run.distances.fc1)
+    expect(epochEvents.map((e) => e.distanceRows['fc1.bn'])).toEqual(run.distances['fc1.bn'])
     expect(run.metrics.every((m) => m.seconds > 0 && Number.isFinite(m.trainLoss))).toBe(true)
+  })
+
+  it('runs spline-eb: draws the ticket, prunes with real surgery, retrains, and accounts training FLOPs', async () => {
+    const base = { dataset: 'builtin:xshape' as const, model: 'mlp' as const, hidden: [24, 24], epochs: 10, probeGrid: 16 }
+    const dense = await ctx.service.call('runs.start', { config: { ...base, method: 'dense' } })
+    const eb = await ctx.service.call('runs.start', { config: { ...base, method: 'spline-eb', ratio: 0.5, scope: 'layerwise', eb: { window: 3, epsilon: 0.5 } } })
+    expect(await waitForStatus(ctx.service, eb.runId, ['finished', 'failed'])).toBe('finished')
+    const d = await ctx.service.call('runs.get', { runId: dense.runId })
+    const r = await ctx.service.call('runs.get', { runId: eb.runId })
+    expect(r.summary.ebEpoch).toBe(4) // ε = 0.5: the first possible epoch (W = 3)
+    expect(r.pruning).toMatchObject({ criterion: 'spline', ratio: 0.5, scope: 'layerwise', atEpoch: 4, ebFallback: false })
+    expect(r.pruning!.kept['fc1.bn']).toHaveLength(12)
+    expect(r.archAfter!.layers.map((l) => (l as { units: number }).units)).toEqual([12, 12])
+    expect(r.costsAfter!.params).toBe(r.summary.params)
+    expect(r.summary.params!).toBeLessThan(d.summary.params!)
+    expect(r.summary.trainFlops!).toBeLessThan(d.summary.trainFlops!)
+    expect(r.metrics.map((m) => m.phase)).toEqual([...Array(4).fill('dense'), ...Array(6).fill('retrain')])
+    expect(r.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(r.bnEbTrace).toHaveLength(4) // the BN detector runs through the dense phase
+    expect(r.summary.testAccuracy).toBeGreaterThan(0.8)
+  })
+
+  it('queues a sweep as a grid of normal runs under one id', async () => {
+    const { sweepId, runIds } = await ctx.service.call('runs.sweep', {
+      config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 2, probeGrid: 8 },
+      methods: ['dense', 'prune-after'],
+      ratios: [0.3, 0.6],
+      seeds: 2,
+    })
+    expect(runIds).toHaveLength(2 * (1 + 2)) // per seed: one dense + two ratios
+    for (const id of runIds) expect(await waitForStatus(ctx.service, id, ['finished', 'failed'])).toBe('finished')
+    const runs = (await ctx.service.call('runs.list', {})).filter((r) => r.sweepId === sweepId)
+    expect(runs.map((r) => r.ratio).sort()).toEqual([0.3, 0.3, 0.6, 0.6, null, null])
   })
 
   it('validates requests and names the bad field', async () => {

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { TrainingEngine, type EpochRecord, type TrainCallback } from '../../src-main/core/engine'
 import { Network } from '../../src-main/core/network'
-import { mlpSpec } from '../../src-main/core/spec'
+import { buildSpec } from '../../src-main/core/models'
 import { SgdMomentum } from '../../src-main/core/sgd'
-import { SplineRecorder } from '../../src-main/core/splineRecorder'
+import { SplineRecorder, planCodes } from '../../src-main/core/splineRecorder'
 import { gridProbe, loadDataset } from '../../src-main/data/datasets'
 
 beforeAll(async () => {
@@ -13,7 +13,8 @@ beforeAll(async () => {
 
 function setup(epochs: number, shouldStop?: () => boolean) {
   const data = loadDataset('builtin:xshape', 0)
-  const network = new Network(mlpSpec(2, [20], 2), 0)
+  if (data.task !== 'classification') throw new Error('xshape is a classification dataset')
+  const network = new Network(buildSpec('mlp', [2], 2, { hidden: [20] }), 0)
   const optimizer = new SgdMomentum({ lr: 0.1, momentum: 0.9, weightDecay: 1e-4 })
   const engine = new TrainingEngine({
     network,
@@ -32,7 +33,8 @@ describe('TrainingEngine', () => {
   it('learns the X-shape, records one distance row per epoch, and leaks no tensors', async () => {
     const before = tf.memory().numTensors
     const { data, network, optimizer, engine } = setup(8)
-    const recorder = new SplineRecorder(['fc1'], { x: gridProbe(data.bounds!, 20), count: 400 }, { window: 3, epsilon: 0.16 })
+    const probe = { x: gridProbe(data.bounds!, 20), count: 400 }
+    const recorder = new SplineRecorder(planCodes(network, probe, 1 << 20, 0), probe, { window: 3, epsilon: 0.16 })
     const records: EpochRecord[] = []
     const order: string[] = []
     const spy: TrainCallback = {
@@ -50,7 +52,7 @@ describe('TrainingEngine', () => {
     expect(records.at(-1)!.metrics.testAccuracy).toBeGreaterThan(0.9)
     expect(records.at(-1)!.metrics.trainLoss).toBeLessThan(records[0]!.metrics.trainLoss)
     expect(records.every((r) => r.metrics.seconds >= r.metrics.splineSeconds)).toBe(true)
-    expect(recorder.history.rows.fc1!.map((r) => r.length)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(recorder.history.rows['fc1.bn']!.map((r) => r.length)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
     network.dispose()
     optimizer.dispose()
     expect(tf.memory().numTensors).toBe(before)

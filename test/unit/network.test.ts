@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Network } from '../../src-main/core/network'
-import { mlpSpec } from '../../src-main/core/spec'
+import { buildSpec } from '../../src-main/core/models'
 import { SgdMomentum, multiStepLr } from '../../src-main/core/sgd'
-import { recordCodes } from '../../src-main/core/splineRecorder'
+import { planCodes, recordCodes } from '../../src-main/core/splineRecorder'
 import { packSigns } from '../../src-main/core/splineCodes'
 
 beforeAll(async () => {
@@ -18,6 +18,7 @@ function naiveForward(net: Network, x: number[][]): { logits: number[][]; preact
   let h = x
   const preacts: number[][][] = []
   for (const layer of net.spec.layers) {
+    if (layer.kind !== 'dense') throw new Error('naive forward covers dense layers only')
     const w = net.param(`${layer.name}.weight`)
     const [fin, fout] = w.shape as [number, number]
     const W = read(w)
@@ -45,7 +46,7 @@ function naiveForward(net: Network, x: number[][]): { logits: number[][]; preact
 describe('Network (mlp with BN before ReLU)', () => {
   it('matches a naive forward pass in inference mode, and leaks no tensors', () => {
     const before = tf.memory().numTensors
-    const net = new Network(mlpSpec(3, [5, 4], 2), 7)
+    const net = new Network(buildSpec('mlp', [3], 2, { hidden: [5, 4] }), 7)
     const x = [
       [0.1, -2, 3],
       [1, 1, -1],
@@ -53,7 +54,7 @@ describe('Network (mlp with BN before ReLU)', () => {
     ]
     const { logits, preacts } = tf.tidy(() => {
       const r = net.forward(tf.tensor2d(x), false)
-      return { logits: r.logits.arraySync(), preacts: r.preacts.map((p) => p.arraySync() as number[][]) }
+      return { logits: r.logits.arraySync(), preacts: r.codes.map((c) => c.value.arraySync() as number[][]) }
     })
     const naive = naiveForward(net, x)
     logits.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(naive.logits[i]![j]!, 5)))
@@ -63,7 +64,7 @@ describe('Network (mlp with BN before ReLU)', () => {
   })
 
   it('folds batch statistics into running ones like PyTorch (momentum 0.1, unbiased variance)', () => {
-    const net = new Network(mlpSpec(2, [3], 2), 1)
+    const net = new Network(buildSpec('mlp', [2], 2, { hidden: [3] }), 1)
     const x = [
       [1, 2],
       [3, -1],
@@ -89,13 +90,16 @@ describe('Network (mlp with BN before ReLU)', () => {
   })
 
   it('records spline codes equal to the signs of the naive pre-activations', () => {
-    const net = new Network(mlpSpec(2, [6, 3], 2), 3)
+    const net = new Network(buildSpec('mlp', [2], 2, { hidden: [6, 3] }), 3)
     const probe = new Float32Array([0.3, -1, 2, 2, -3, 0.5, 0, 0, 1, -1])
-    const codes = recordCodes(net, { x: probe, count: 5 }, 2, 2)
+    const p = { x: probe, count: 5 }
+    const codes = recordCodes(net, p, planCodes(net, p, 1 << 20, 0), 2)
     const rowsOfX = Array.from({ length: 5 }, (_, i) => [probe[2 * i]!, probe[2 * i + 1]!])
     const naive = naiveForward(net, rowsOfX)
     codes.forEach((code, l) => {
-      const expected = packSigns(naive.preacts[l]!.flat())
+      // channel-major: all probes of channel 0, then channel 1, …
+      const z = naive.preacts[l]!
+      const expected = packSigns(z[0]!.map((_, c) => z.map((row) => row[c]!)).flat())
       expect(code.bits).toBe(expected.bits)
       expect(Array.from(code.words)).toEqual(Array.from(expected.words))
     })

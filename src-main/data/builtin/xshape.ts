@@ -4,9 +4,9 @@
  * the decision boundary is the X of y = ±x. Random 80/20 train/test split.
  */
 import { createRng, permutation } from '../../core/random'
-import type { BuiltinDataset } from './types'
+import type { ClassificationDataset } from './types'
 
-export function xshape(seed: number, count = 2000): BuiltinDataset {
+export function xshape(seed: number, count = 2000): ClassificationDataset {
   const rng = createRng(seed)
   const x = new Float32Array(count * 2)
   const y = new Int32Array(count)
@@ -33,6 +33,8 @@ export function xshape(seed: number, count = 2000): BuiltinDataset {
   const train = pick(0, nTrain)
   const test = pick(nTrain, count)
   return {
+    id: 'builtin:xshape',
+    task: 'classification',
     xTrain: train.x,
     yTrain: train.y,
     xTest: test.x,

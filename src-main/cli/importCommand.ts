@@ -1,0 +1,97 @@
+/**
+ * `spline-lab import <folder>`: imports a dataset folder (progress on stderr) and prints its
+ * record; and the `--dataset <folder>` of run/sweep, which imports first and trains on the
+ * result. Bad folders exit 2 with one line naming the file and the problem.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { BUILTIN_DATASETS, type DatasetImportOptions, type DatasetInfo, type Results } from '../contract/api'
+import { createService } from '../service/createService'
+import { UsageError, parseFlags } from './args'
+import { createProgressBar } from './progressBar'
+
+export const IMPORT_USAGE = `import  <folder> [--label-column C] [--resize HxW] [--split-seed N] [--test-fraction F]
+          [--cifar100-labels fine|coarse] [--db FILE] [--json]`
+
+const IMPORT_FLAGS = {
+  'label-column': { type: 'string' },
+  resize: { type: 'string' },
+  'split-seed': { type: 'string' },
+  'test-fraction': { type: 'string' },
+  'cifar100-labels': { type: 'string' },
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+} as const
+
+function importOptions(values: Record<string, string | boolean | undefined>): DatasetImportOptions {
+  const opts: DatasetImportOptions = {}
+  const s = (k: string) => values[k] as string | undefined
+  if (s('label-column') !== undefined) opts.labelColumn = s('label-column')
+  if (s('resize') !== undefined) {
+    const m = /^(\d+)x(\d+)$/i.exec(s('resize')!)
+    if (!m) throw new UsageError(`--resize: '${s('resize')}' is not HEIGHTxWIDTH, e.g. 28x28`)
+    opts.resizeTo = [Number(m[1]), Number(m[2])]
+  }
+  if (s('split-seed') !== undefined) opts.splitSeed = Number(s('split-seed'))
+  if (s('test-fraction') !== undefined) opts.testFraction = Number(s('test-fraction'))
+  const labels = s('cifar100-labels')
+  if (labels !== undefined) {
+    if (labels !== 'fine' && labels !== 'coarse') throw new UsageError(`--cifar100-labels: '${labels}' is not fine or coarse`)
+    opts.cifar100Labels = labels
+  }
+  return opts
+}
+
+/** Imports through a short-lived service on the same database. */
+async function importVia(db: string | undefined, path: string, options: DatasetImportOptions, quiet: boolean): Promise<Results['datasets.import']> {
+  const { service } = createService({ dbPath: db ? resolve(db) : undefined, transport: 'cli' })
+  const bar = quiet ? null : createProgressBar()
+  const off = service.onEvent((e) => {
+    if (e.type === 'dataset:progress' && bar && e.phase === 'reading') bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
+  })
+  try {
+    return await service.call('datasets.import', { path, options })
+  } finally {
+    off()
+    bar?.end()
+    await service.close()
+  }
+}
+
+export function describeDataset(d: DatasetInfo): string {
+  const kind = d.task === 'regression' ? 'regression' : `${d.numClasses} classes`
+  return `${d.id} '${d.name}' (${d.format}): ${d.trainCount.toLocaleString('en-US')} train / ${d.testCount.toLocaleString('en-US')} test, ${d.inputShape.join('×')}, ${kind}`
+}
+
+export async function cmdImport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, IMPORT_FLAGS)
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `unexpected argument '${positionals[1]}'` : 'import: give the dataset folder, e.g. spline-lab import ~/data/fashion-mnist')
+  const json = values.json === true
+  const result = await importVia(values.db, positionals[0]!, importOptions(values), json)
+  const d = result.dataset
+  if (json) {
+    process.stdout.write(JSON.stringify({ ...d, cached: result.cached, previousId: result.previousId }) + '\n')
+    return 0
+  }
+  process.stdout.write(`imported ${describeDataset(d)}${result.cached ? ' (unchanged: cache reused)' : ''}\n`)
+  if (result.previousId) process.stdout.write(`the folder changed since its import as ${result.previousId}\n`)
+  for (const w of d.warnings ?? []) process.stdout.write(`  warning: ${w}\n`)
+  return 0
+}
+
+const isDatasetName = (v: string) => /^(builtin|ds):/.test(v)
+
+/**
+ * run/sweep `--dataset <folder>`: import it first and put its `ds:<id>` in the flags; ids and
+ * built-in names are left for the config schema to check.
+ */
+export async function resolveDatasetFlag(values: { dataset?: unknown; db?: unknown; json?: unknown }): Promise<void> {
+  const v = values.dataset
+  if (typeof v !== 'string' || isDatasetName(v)) return
+  if (!existsSync(v) || !statSync(v).isDirectory()) {
+    throw new UsageError(`--dataset: '${v}' is not a built-in (${BUILTIN_DATASETS.join(', ')}), an imported ds:<id>, or an existing folder`)
+  }
+  const result = await importVia(typeof values.db === 'string' ? values.db : undefined, v, {}, values.json === true)
+  if (values.json !== true) process.stderr.write(`dataset: ${describeDataset(result.dataset)}${result.cached ? ' (cache reused)' : ''}\n`)
+  values.dataset = result.dataset.id
+}

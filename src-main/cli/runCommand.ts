@@ -1,0 +1,145 @@
+/**
+ * `run` and `sweep`: queue runs on a service, follow them with a progress bar (or silently with
+ * --json), and print the results. Ctrl-C cancels the runs in flight.
+ */
+import { resolve } from 'node:path'
+import { CRITERIA, METHODS, type RunSummary } from '../contract/api'
+import { createService } from '../service/createService'
+import type { SplineLabService } from '../service/service'
+import { resolveDatasetFlag } from './importCommand'
+import { RUN_FLAGS, UsageError, numberList, parseFlags, runConfigFromFlags } from './args'
+import { createProgressBar, formatSeconds } from './progressBar'
+
+const DONE = ['finished', 'failed', 'cancelled']
+type Flags = Record<string, string | boolean | undefined>
+
+/** The JSON result of one run (the last stdout line of `run --json`). */
+export function runResult(s: RunSummary, wallSeconds: number) {
+  return {
+    runId: s.id,
+    status: s.status,
+    backend: s.backend,
+    dataset: s.dataset,
+    model: s.model,
+    method: s.method,
+    criterion: s.criterion,
+    ratio: s.ratio,
+    epochs: s.epochsDone,
+    ebEpoch: s.ebEpoch,
+    bnEbEpoch: s.bnEbEpoch,
+    testAccuracy: s.testAccuracy,
+    params: s.params,
+    macs: s.macs,
+    flops: s.flops,
+    trainFlops: s.trainFlops,
+    wallSeconds,
+    sweepId: s.sweepId,
+    error: s.error,
+  }
+}
+
+function follow(service: SplineLabService, runIds: string[], json: boolean): Promise<RunSummary[]> {
+  const bar = json ? null : createProgressBar()
+  const done = new Map<string, RunSummary>()
+  return new Promise((resolveAll) => {
+    service.onEvent((e) => {
+      if (e.type === 'run:progress' && bar && runIds.includes(e.runId)) {
+        const total = e.epochs ?? e.epoch
+        const k = runIds.indexOf(e.runId)
+        const label = `${runIds.length > 1 ? `run ${k + 1}/${runIds.length} ` : ''}epoch ${e.epoch}/${total} (${e.phase})`
+        bar.update((e.epoch - 1) * e.batches + e.batch, total * e.batches, label, e.etaSeconds)
+      }
+      if (e.type === 'run:status' && runIds.includes(e.runId) && DONE.includes(e.summary.status)) {
+        done.set(e.runId, e.summary)
+        if (!json && runIds.length > 1) {
+          bar?.end()
+          process.stderr.write(`${describe(e.summary)}\n`)
+        }
+        if (done.size === runIds.length) {
+          bar?.end()
+          resolveAll(runIds.map((id) => done.get(id)!))
+        }
+      }
+    })
+  })
+}
+
+function describe(s: RunSummary): string {
+  const acc = s.testAccuracy == null ? '–' : `${(s.testAccuracy * 100).toFixed(1)}%`
+  const pruned = s.criterion ? ` ${s.criterion} ${Math.round((s.ratio ?? 0) * 100)}%,` : ''
+  const macs = s.macs == null ? '' : `, ${(s.macs / 1e6).toFixed(2)} MMAC`
+  return `run ${s.id} ${s.status} on ${s.backend ?? '?'}: ${s.method}${pruned} ${s.epochsDone} epochs, test accuracy ${acc}, spline EB ${s.ebEpoch ?? '–'}, BN EB ${s.bnEbEpoch ?? '–'}${macs}`
+}
+
+function cancelOnSignal(service: SplineLabService, runIds: string[]): void {
+  const cancel = () => runIds.forEach((runId) => void service.call('runs.cancel', { runId }).catch(() => {}))
+  process.once('SIGINT', cancel)
+  process.once('SIGTERM', cancel)
+}
+
+export async function cmdRun(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, RUN_FLAGS) as { values: Flags; positionals: string[] }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`)
+  await resolveDatasetFlag(values)
+  const config = runConfigFromFlags(values)
+  const json = values.json === true
+  const { service } = createService({ dbPath: values.db ? resolve(String(values.db)) : undefined, transport: 'cli' })
+  const started = Date.now()
+  try {
+    const { runId } = await service.call('runs.start', { config })
+    cancelOnSignal(service, [runId])
+    const [summary] = await follow(service, [runId], json)
+    const out = runResult(summary!, (Date.now() - started) / 1000)
+    if (json) process.stdout.write(JSON.stringify(out) + '\n')
+    else {
+      process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
+      if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
+    }
+    return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
+  } finally {
+    await service.close()
+  }
+}
+
+export async function cmdSweep(argv: string[]): Promise<number> {
+  const flags = { ...RUN_FLAGS, methods: { type: 'string' }, ratios: { type: 'string' }, seeds: { type: 'string' }, criteria: { type: 'string' }, Ps: { type: 'string' } } as const
+  const { values, positionals } = parseFlags(argv, flags) as { values: Flags; positionals: string[] }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`)
+  await resolveDatasetFlag(values)
+  const config = runConfigFromFlags(values)
+  const list = (flag: string, allowed: readonly string[]) => {
+    const raw = values[flag] as string | undefined
+    if (raw === undefined) return undefined
+    const items = raw.split(',').map((x) => x.trim())
+    const bad = items.find((x) => !allowed.includes(x))
+    if (bad) throw new UsageError(`--${flag}: '${bad}' is not one of ${allowed.join(', ')}`)
+    return items
+  }
+  const methods = (list('methods', METHODS) ?? ['dense', 'spline-eb', 'eb-bn']) as (typeof METHODS)[number][]
+  const seeds = Number(values.seeds ?? 1)
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 20) throw new UsageError(`--seeds: '${values.seeds}' must be an integer from 1 to 20`)
+  const request = {
+    config,
+    methods,
+    ratios: numberList('ratios', values.ratios as string | undefined) ?? [0.3, 0.5, 0.7],
+    seeds,
+    criteria: list('criteria', CRITERIA) as (typeof CRITERIA)[number][] | undefined,
+    Ps: numberList('Ps', values.Ps as string | undefined),
+    name: values.name as string | undefined,
+  }
+  const json = values.json === true
+  const { service } = createService({ dbPath: values.db ? resolve(String(values.db)) : undefined, transport: 'cli' })
+  const started = Date.now()
+  try {
+    const { sweepId, runIds } = await service.call('runs.sweep', request)
+    if (!json) process.stderr.write(`sweep ${sweepId}: ${runIds.length} runs queued\n`)
+    cancelOnSignal(service, runIds)
+    const summaries = await follow(service, runIds, json)
+    const wall = (Date.now() - started) / 1000
+    if (json) process.stdout.write(JSON.stringify({ sweepId, runs: summaries.map((s) => runResult(s, s.wallSeconds ?? 0)), wallSeconds: wall }) + '\n')
+    else process.stdout.write(`sweep ${sweepId}: ${summaries.filter((s) => s.status === 'finished').length}/${runIds.length} finished in ${formatSeconds(wall)}\n`)
+    return summaries.every((s) => s.status === 'finished') ? 0 : 1
+  } finally {
+    await service.close()
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Lists a dropped folder without trusting it: hidden files and OS litter are ignored, symlinked
+ * folders are followed once (a loop is reported, not followed forever), unreadable folders are
+ * reported and skipped. Only metadata is read here.
+ */
+import { readdirSync, realpathSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { Problems, fsReason } from './errors'
+
+export interface FileEntry {
+  /** path relative to the dropped folder, '/'-separated */
+  rel: string
+  abs: string
+  size: number
+  mtimeMs: number
+}
+
+const LITTER = new Set(['Thumbs.db', 'desktop.ini', '__MACOSX'])
+const MAX_DEPTH = 6
+const MAX_FILES = 2_000_000
+
+export interface Walk {
+  files: FileEntry[]
+  /** folders (rel) that exist, including empty ones: class folders may be empty */
+  dirs: string[]
+  ignored: number
+}
+
+export function walkFolder(root: string, problems: Problems): Walk {
+  const files: FileEntry[] = []
+  const dirs: string[] = []
+  const seen = new Set<string>()
+  let ignored = 0
+  const visit = (abs: string, rel: string, depth: number) => {
+    let real: string
+    try {
+      real = realpathSync(abs)
+    } catch (err) {
+      problems.warn(rel || '.', `${fsReason(err)}; skipped`)
+      return
+    }
+    if (seen.has(real)) {
+      problems.warn(rel, 'links back to a folder already read (a symlink loop); skipped')
+      return
+    }
+    seen.add(real)
+    let names: string[]
+    try {
+      names = readdirSync(abs).sort(byName)
+    } catch (err) {
+      problems.warn(rel || '.', `${fsReason(err)}; skipped`)
+      return
+    }
+    if (rel) dirs.push(rel)
+    for (const name of names) {
+      if (name.startsWith('.') || LITTER.has(name)) {
+        ignored++
+        continue
+      }
+      const childAbs = join(abs, name)
+      const childRel = rel ? `${rel}/${name}` : name
+      let st
+      try {
+        st = statSync(childAbs)
+      } catch (err) {
+        problems.warn(childRel, `${fsReason(err)}; skipped`)
+        continue
+      }
+      if (st.isDirectory()) {
+        if (depth + 1 > MAX_DEPTH) problems.warn(childRel, `deeper than ${MAX_DEPTH} folders; skipped`)
+        else visit(childAbs, childRel, depth + 1)
+      } else if (st.isFile()) {
+        if (files.length >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files under ${root}`)
+        files.push({ rel: childRel, abs: childAbs, size: st.size, mtimeMs: st.mtimeMs })
+      }
+    }
+  }
+  visit(root, '', 0)
+  if (ignored) problems.note(`ignored ${ignored} hidden or system files (.DS_Store and the like)`)
+  return { files, dirs, ignored }
+}
+
+/** natural order: img2 before img10, class names as people sort them */
+export function byName(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true })
+}
