@@ -4,11 +4,12 @@
  * tested with fakes and the loop itself knows nothing of workers, SQLite or UIs.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { EpochMetrics } from '../contract/api'
 import type { Network } from './network'
 import type { SgdMomentum } from './sgd'
 import { createRng, permutation, type Rng } from './random'
 
-export type Phase = 'dense' | 'prune' | 'retrain'
+export type Phase = EpochMetrics['phase']
 
 export interface TrainData {
   xTrain: Float32Array
@@ -20,18 +21,8 @@ export interface TrainData {
   numClasses: number
 }
 
-export interface EpochMetricsRecord {
-  /** 1-based */
-  epoch: number
-  phase: Phase
-  trainLoss: number
-  trainAccuracy: number
-  testLoss: number
-  testAccuracy: number
-  lr: number
-  seconds: number
-  splineSeconds: number
-}
+/** one epoch's metrics, as the API contract publishes them */
+export type EpochMetricsRecord = EpochMetrics
 
 /** What one epoch produced; callbacks read it and add their part in order. */
 export interface EpochRecord {
@@ -83,6 +74,11 @@ export interface EngineOptions {
   /** lets the worker's event loop run (cancel messages) between batches */
   yieldEvery?: () => Promise<void>
   shouldStop?: () => boolean
+  /**
+   * Resume: epochs of this phase already trained (restored from a checkpoint). Their shuffles are
+   * drawn and discarded so the order of every later epoch is the one an uninterrupted run uses.
+   */
+  startEpoch?: number
 }
 
 export class TrainingEngine {
@@ -99,14 +95,16 @@ export class TrainingEngine {
     const ctx: EngineContext = {
       network,
       data,
-      epoch: this.options.epochOffset ?? 0,
+      epoch: (this.options.epochOffset ?? 0) + (this.options.startEpoch ?? 0),
       totalEpochs: (this.options.epochOffset ?? 0) + epochs,
       phase: this.options.phase ?? 'dense',
     }
     for (const cb of callbacks) await cb.onTrainBegin?.(ctx)
     let outcome: TrainOutcome = 'finished'
     const offset = this.options.epochOffset ?? 0
-    for (let e = 0; e < epochs; e++) {
+    const startEpoch = this.options.startEpoch ?? 0
+    for (let e = 0; e < startEpoch; e++) permutation(data.yTrain.length, this.rng)
+    for (let e = startEpoch; e < epochs; e++) {
       ctx.epoch = offset + e + 1
       const started = this.now()
       const lr = this.options.lrAt(offset + e)
