@@ -5,6 +5,7 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { ApiError } from '../contract/api'
 import { createService, defaultDbPath } from '../service/createService'
 import { startServer } from '../server/server'
@@ -12,6 +13,8 @@ import { UsageError, parseFlags } from './args'
 import { cmdRun, cmdSweep } from './runCommand'
 import { cmdInspect } from './inspectCommand'
 import { IMPORT_USAGE, cmdImport } from './importCommand'
+import { EXPORT_USAGE, cmdExport } from './exportCommand'
+import { RESUME_USAGE, cmdResume } from './resumeCommand'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
@@ -19,7 +22,7 @@ commands:
   run     --dataset D --model M --method K [--criterion C --ratio R --scope S --P X --epochs N
           --batch N --lr X --seed N --probe N --width X --hidden 20,20 --retrain finetune|reinit
           --finetune N --bn-l1 S --eb-window W --eb-epsilon E --train-limit N --test-limit N
-          --backend auto|wasm|cpu|tensorflow --name S] [--db FILE] [--json]
+          --backend auto|wasm|cpu|tensorflow --name S --keep-checkpoints all|last] [--db FILE] [--json] [--events]
                                      train one run (dense, spline-eb, eb-bn, prune-after, prune-at-init)
   sweep   --dataset D --model M --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d]
           [--Ps 0,0.5,1] [run flags] [--db FILE] [--json]      a grid of runs under one sweep id
@@ -27,6 +30,10 @@ commands:
   ${IMPORT_USAGE}
                                      import a dataset folder (IDX, CIFAR, images, CSV, .npy); --dataset takes folders too
   runs    [--db FILE] [--json]       list runs
+  ${EXPORT_USAGE}
+                                     a run, selection or sweep as a report (html, pdf), data (csv, json) or TF.js model
+  ${RESUME_USAGE}
+                                     continue an interrupted, failed or cancelled run from its last checkpoint
   serve   [--port N] [--db FILE]     browser mode on 127.0.0.1 (prints the URL)
 
 The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db).`
@@ -44,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
       return cmdImport(rest)
     case 'runs':
       return cmdRuns(rest)
+    case 'resume':
+      return cmdResume(rest)
+    case 'export':
+      return cmdExport(rest)
     case 'serve':
       return cmdServe(rest)
     case undefined:
@@ -53,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n')
       return command === undefined ? 2 : 0
     default:
-      throw new UsageError(`unknown command '${command}' (try: run, sweep, inspect, import, runs, serve)`)
+      throw new UsageError(`unknown command '${command}' (try: run, sweep, inspect, import, runs, resume, serve)`)
   }
 }
 
@@ -88,6 +99,7 @@ async function cmdServe(argv: string[]): Promise<number> {
     throw err
   })
   process.stdout.write(`Spline Lab is running at ${server.url}\n`)
+  if (values.open) openInBrowser(server.url)
   await new Promise<void>((done) => {
     process.once('SIGINT', done)
     process.once('SIGTERM', done)
@@ -95,6 +107,18 @@ async function cmdServe(argv: string[]): Promise<number> {
   await server.close()
   await service.close()
   return 0
+}
+
+/** Best effort: the desktop's URL opener; the URL is printed either way. */
+function openInBrowser(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  try {
+    const child = spawn(opener, [url], { detached: true, stdio: 'ignore' })
+    child.on('error', () => process.stderr.write(`(could not start ${opener}; open the URL above in a browser)\n`))
+    child.unref()
+  } catch {
+    // the URL is already on stdout
+  }
 }
 
 function rendererDir(): string {
@@ -110,6 +134,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError || (err instanceof ApiError && err.code === 'bad-request')) {
       process.stderr.write(`spline-lab: ${err.message}\n`)
       process.exit(2)
+    }
+    if (err instanceof Error && err.name === 'DataFolderError') {
+      process.stderr.write(`spline-lab: ${err.message}\n`)
+      process.exit(1)
     }
     process.stderr.write(`spline-lab: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
     if (process.env.SPLINE_LAB_DEBUG) console.error(err)
