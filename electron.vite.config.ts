@@ -33,7 +33,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
-    resolve: { alias: { '@contract': contract, '@renderer': resolve(__dirname, 'src-renderer/src') } },
+    // @report: the pure analysis / chart-option modules the reports share with the app
+    resolve: { alias: { '@contract': contract, '@renderer': resolve(__dirname, 'src-renderer/src'), '@report': resolve(__dirname, 'src-main/report') } },
     plugins: [vue()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),

@@ -33,6 +33,7 @@ const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers']> = 
   'test-limit': ['testLimit', 'number'],
   backend: ['backend', 'string'],
   name: ['name', 'string'],
+  'keep-checkpoints': ['keepCheckpoints', 'string'],
 }
 const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(CONFIG_FLAGS).map(([flag, [key]]) => [key, flag]))
 FLAG_OF.probeSamples = 'probe'
@@ -46,6 +47,7 @@ export const RUN_FLAGS = {
   'eb-epsilon': { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
+  events: { type: 'boolean' },
 } as Record<string, { type: 'string' | 'boolean' }>
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean' }>

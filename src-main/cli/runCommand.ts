@@ -3,7 +3,7 @@
  * --json), and print the results. Ctrl-C cancels the runs in flight.
  */
 import { resolve } from 'node:path'
-import { CRITERIA, METHODS, type RunSummary } from '../contract/api'
+import { CRITERIA, METHODS, type ApiEvent, type RunSummary } from '../contract/api'
 import { createService } from '../service/createService'
 import type { SplineLabService } from '../service/service'
 import { resolveDatasetFlag } from './importCommand'
@@ -38,11 +38,16 @@ export function runResult(s: RunSummary, wallSeconds: number) {
   }
 }
 
-function follow(service: SplineLabService, runIds: string[], json: boolean): Promise<RunSummary[]> {
-  const bar = json ? null : createProgressBar()
+/**
+ * Follows runs to their end. `events`: one JSON line per event on stderr instead of the bar; an
+ * epoch line is written only after that epoch is committed, so a reader may rely on it.
+ */
+export function follow(service: SplineLabService, runIds: string[], json: boolean, events = false): Promise<RunSummary[]> {
+  const bar = json || events ? null : createProgressBar()
   const done = new Map<string, RunSummary>()
   return new Promise((resolveAll) => {
     service.onEvent((e) => {
+      if (events && 'runId' in e && runIds.includes(e.runId)) process.stderr.write(eventLine(e) + '\n')
       if (e.type === 'run:progress' && bar && runIds.includes(e.runId)) {
         const total = e.epochs ?? e.epoch
         const k = runIds.indexOf(e.runId)
@@ -64,14 +69,27 @@ function follow(service: SplineLabService, runIds: string[], json: boolean): Pro
   })
 }
 
-function describe(s: RunSummary): string {
+function eventLine(e: ApiEvent): string {
+  switch (e.type) {
+    case 'run:epoch':
+      return JSON.stringify({ event: 'epoch', runId: e.runId, epoch: e.metrics.epoch, phase: e.metrics.phase, trainLoss: e.metrics.trainLoss, testAccuracy: e.metrics.testAccuracy })
+    case 'run:status':
+      return JSON.stringify({ event: 'status', runId: e.runId, status: e.summary.status, epochsDone: e.summary.epochsDone, queuePosition: e.summary.queuePosition ?? null, error: e.summary.error })
+    case 'run:progress':
+      return JSON.stringify({ event: 'progress', runId: e.runId, epoch: e.epoch, batch: e.batch, batches: e.batches, phase: e.phase })
+    default:
+      return JSON.stringify({ event: e.type })
+  }
+}
+
+export function describe(s: RunSummary): string {
   const acc = s.testAccuracy == null ? '–' : `${(s.testAccuracy * 100).toFixed(1)}%`
   const pruned = s.criterion ? ` ${s.criterion} ${Math.round((s.ratio ?? 0) * 100)}%,` : ''
   const macs = s.macs == null ? '' : `, ${(s.macs / 1e6).toFixed(2)} MMAC`
   return `run ${s.id} ${s.status} on ${s.backend ?? '?'}: ${s.method}${pruned} ${s.epochsDone} epochs, test accuracy ${acc}, spline EB ${s.ebEpoch ?? '–'}, BN EB ${s.bnEbEpoch ?? '–'}${macs}`
 }
 
-function cancelOnSignal(service: SplineLabService, runIds: string[]): void {
+export function cancelOnSignal(service: SplineLabService, runIds: string[]): void {
   const cancel = () => runIds.forEach((runId) => void service.call('runs.cancel', { runId }).catch(() => {}))
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
@@ -88,7 +106,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
   try {
     const { runId } = await service.call('runs.start', { config })
     cancelOnSignal(service, [runId])
-    const [summary] = await follow(service, [runId], json)
+    const [summary] = await follow(service, [runId], json, values.events === true)
     const out = runResult(summary!, (Date.now() - started) / 1000)
     if (json) process.stdout.write(JSON.stringify(out) + '\n')
     else {
@@ -134,7 +152,7 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     const { sweepId, runIds } = await service.call('runs.sweep', request)
     if (!json) process.stderr.write(`sweep ${sweepId}: ${runIds.length} runs queued\n`)
     cancelOnSignal(service, runIds)
-    const summaries = await follow(service, runIds, json)
+    const summaries = await follow(service, runIds, json, values.events === true)
     const wall = (Date.now() - started) / 1000
     if (json) process.stdout.write(JSON.stringify({ sweepId, runs: summaries.map((s) => runResult(s, s.wallSeconds ?? 0)), wallSeconds: wall }) + '\n')
     else process.stdout.write(`sweep ${sweepId}: ${summaries.filter((s) => s.status === 'finished').length}/${runIds.length} finished in ${formatSeconds(wall)}\n`)

@@ -66,6 +66,8 @@ export interface RunSummary {
   /** epoch of the original (BN-mask) early-bird detector */
   bnEbEpoch: number | null
   sweepId: string | null
+  /** place in this process's trainer queue while queued (1 = next); null/absent otherwise */
+  queuePosition?: number | null
 }
 
 export interface EpochMetrics {
@@ -176,6 +178,68 @@ export interface DatasetClassCount {
   test: number
 }
 
+/** A polyline in plane coordinates, flat: [x0, y0, x1, y1, …]. */
+export type Polyline = number[]
+
+export interface PartitionLayer {
+  /** BN id, e.g. 'fc1.bn' or 'conv2.bn' */
+  id: string
+  /** units of the layer (channels × positions for conv layers) */
+  units: number
+  /** zero contour of each unit drawn (conv layers: one unit per channel, at the map's centre) */
+  contours: Polyline[][]
+  /** which units `contours` are: indices into the layer's flattened output */
+  shown: number[]
+  /** distinct activation patterns of the whole layer on the grid (its regions in the plane) */
+  regions: number
+  /** row-major grid² of '0'/'1': 1 where the layer's pattern differs from the right or upper neighbour */
+  edges: string
+}
+
+export interface PartitionResult {
+  runId: string
+  epoch: number
+  grid: number
+  /** 2-D data: the input plane; canvas: α·image A + β·image B */
+  plane: 'input' | 'canvas'
+  extent: { x: [number, number]; y: [number, number]; xLabel: string; yLabel: string }
+  /** whether the run's pruning was applied to this epoch's weights */
+  pruned: boolean
+  arch: ArchSpec
+  layers: PartitionLayer[]
+  decision: {
+    classes: string[]
+    /** row-major grid² of predicted class indices */
+    labels: number[]
+    contours: Polyline[]
+  }
+  /** test points (2-D) or the two canvas anchors, in plane coordinates */
+  points: { x: number; y: number; label: number }[]
+  images?: { a: number; b: number; labelA: string; labelB: string }
+  seconds: number
+}
+
+export const EXPORT_FORMATS = ['html', 'pdf', 'csv', 'json', 'model'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export interface ExportFile {
+  /** relative path, e.g. 'report.html' or 'run-abc/model.json' */
+  name: string
+  mime: string
+  /** text files as utf8, binaries as base64; '' when written to disk */
+  encoding: 'utf8' | 'base64'
+  content: string
+  bytes: number
+}
+
+export interface ExportResult {
+  files: ExportFile[]
+  /** absolute paths written (outDir only) */
+  writtenTo: string[]
+  /** what could not be exported and why (e.g. a run without checkpoints for the model) */
+  notes: string[]
+}
+
 //#endregion
 
 //#region methods
@@ -202,6 +266,8 @@ export const requestSchemas = {
   'runs.start': z.object({ config: RunConfigSchema }).strict(),
   'runs.cancel': z.object({ runId: z.string().min(1).max(64) }).strict(),
   'runs.delete': z.object({ runId: z.string().min(1).max(64) }).strict(),
+  /** continue an interrupted, failed or cancelled run from its last checkpoint */
+  'runs.resume': z.object({ runId: z.string().min(1).max(64) }).strict(),
   /** a grid of methods × ratios × seeds (× criteria × P), each a normal run grouped under a sweep id */
   'runs.sweep': z
     .object({
@@ -218,6 +284,30 @@ export const requestSchemas = {
   'datasets.import': z.object({ path: z.string().trim().min(1).max(4096), options: DatasetImportOptionsSchema.optional() }).strict(),
   'datasets.delete': z.object({ datasetId: z.string().regex(/^ds:[0-9a-f]{16}$/, 'must be ds:<16 hex digits>') }).strict(),
   'system.info': z.object({}).strict(),
+  /** unit boundaries and the decision boundary of a checkpointed epoch, computed in the trainer */
+  'runs.partition': z
+    .object({
+      runId: z.string().min(1).max(64),
+      epoch: z.number().int().min(0).max(100_000),
+      /** points per side of the plane's grid */
+      grid: z.number().int().min(8).max(256).optional(),
+      /** one BN id, or every layer when absent */
+      layer: z.string().min(1).max(200).optional(),
+      /** apply the run's pruning (kept channels) to this epoch's weights: the ticket after surgery */
+      pruned: z.boolean().optional(),
+      /** image data: the two test images (indices) spanning the 2-D canvas */
+      images: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(),
+    })
+    .strict(),
+  /** a run, a selection or a sweep as a report or data files; ids are run ids or sweep ids */
+  'runs.export': z
+    .object({
+      ids: z.array(z.string().min(1).max(64)).min(1).max(2000),
+      format: z.enum(EXPORT_FORMATS),
+      /** write the files into this folder (absolute path) instead of returning their content */
+      outDir: z.string().trim().min(1).max(4096).optional(),
+    })
+    .strict(),
 } as const
 
 export type MethodName = keyof typeof requestSchemas
@@ -234,12 +324,16 @@ export interface Results {
   'runs.start': { runId: string; status: RunStatus }
   'runs.cancel': { runId: string; status: RunStatus }
   'runs.delete': { runId: string; deleted: boolean }
+  /** fromEpoch: the checkpoint it continues from (0: none usable, it starts again) */
+  'runs.resume': { runId: string; status: RunStatus; fromEpoch: number; note?: string }
   'runs.sweep': { sweepId: string; runIds: string[] }
   'datasets.list': DatasetInfo[]
   /** cached: the folder was unchanged and its cache reused; previousId: an older import of the same path */
   'datasets.import': { dataset: DatasetInfo; cached: boolean; previousId: string | null }
   'datasets.delete': { datasetId: string; deleted: boolean }
   'system.info': BackendInfo & { version: string; transport?: string }
+  'runs.partition': PartitionResult
+  'runs.export': ExportResult
 }
 export type Result<M extends MethodName> = Results[M]
 
@@ -299,11 +393,13 @@ export class ApiError extends Error {
 
 /** Formats a zod error as one line naming each bad field, e.g. `config.epochs: must be ≥ 1`. */
 export function describeZodError(error: z.ZodError, prefix = ''): string {
+  // Keys and messages can quote the request: never echo more than a glance of it back.
+  const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s)
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
-      return path ? `${path}: ${issue.message}` : issue.message
+      const path = [prefix, ...issue.path.map((p) => clip(String(p), 60))].filter(Boolean).join('.')
+      return clip(path ? `${path}: ${issue.message}` : issue.message, 300)
     })
     .join('; ')
 }

@@ -107,6 +107,11 @@ export const RunConfigSchema = z
       .strict()
       .default({ window: 3, epsilon: 0.16 }),
     backend: z.enum(BACKEND_CHOICES).default('auto'),
+    /**
+     * Checkpoints on disk: 'all' keeps every epoch's weights (partition views of any epoch; costs
+     * about 4 bytes × params per epoch, plus the newest epoch's momentum), 'last' only the newest.
+     */
+    keepCheckpoints: z.enum(['all', 'last']).default('all'),
   })
   .strict()
 

@@ -24,12 +24,29 @@ export function bnMask(gammaAbs: Float32Array, ratio: number): Uint8Array {
   return gammaAbs.map((g) => (g > thre ? 1 : 0)) as unknown as Uint8Array
 }
 
+export interface BnEbState {
+  masks: number[][]
+  trace: BnEbPoint[]
+  ebEpoch: number | null
+}
+
 export class BnEbDetector {
   readonly trace: BnEbPoint[] = []
   ebEpoch: number | null = null
   private readonly masks: Uint8Array[] = []
 
   constructor(private readonly options: BnEbOptions) {}
+
+  /** What a checkpoint needs to continue the detector exactly: its queue, trace and ticket. */
+  state(): BnEbState {
+    return { masks: this.masks.map((m) => Array.from(m)), trace: this.trace.map((p) => ({ ...p })), ebEpoch: this.ebEpoch }
+  }
+
+  restore(state: BnEbState): void {
+    this.masks.splice(0, this.masks.length, ...state.masks.map((m) => Uint8Array.from(m)))
+    this.trace.splice(0, this.trace.length, ...state.trace)
+    this.ebEpoch = state.ebEpoch
+  }
 
   update(gammaAbs: Float32Array, completedEpochs: number): BnEbPoint {
     const mask = Uint8Array.from(bnMask(gammaAbs, this.options.ratio))

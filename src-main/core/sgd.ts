@@ -43,6 +43,19 @@ export class SgdMomentum {
     })
   }
 
+  /** Copies of the momentum buffers (for checkpoints); a parameter without one has not stepped yet. */
+  state(): Record<string, { shape: number[]; values: Float32Array }> {
+    const out: Record<string, { shape: number[]; values: Float32Array }> = {}
+    for (const [name, v] of this.velocity) out[name] = { shape: v.shape, values: v.dataSync() as Float32Array }
+    return out
+  }
+
+  /** Restores momentum buffers from `state()`, replacing any held now (resume continues exactly). */
+  load(state: Record<string, { shape: number[]; values: Float32Array }>): void {
+    this.dispose()
+    for (const [name, s] of Object.entries(state)) this.velocity.set(name, tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape), false)))
+  }
+
   dispose(): void {
     for (const v of this.velocity.values()) v.dispose()
     this.velocity.clear()

@@ -21,6 +21,13 @@ export class SplineHistory {
     return this.epochs.length
   }
 
+  /** The codes of recorded epoch t (0-based), as checkpoints store them. */
+  codesAt(t: number): LayerCode[] {
+    const codes = this.epochs[t]
+    if (!codes) throw new Error(`no codes recorded for epoch ${t + 1}`)
+    return codes
+  }
+
   /** Adds one epoch's codes (one per layer, in `layers` order); returns the new row per layer. */
   add(codes: LayerCode[]): Record<string, number[]> {
     if (codes.length !== this.layers.length) {

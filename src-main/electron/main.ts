@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { ApiError, IPC_EVENT, IPC_PREFIX, METHOD_NAMES, type MethodName } from '../contract/api'
 import { createService } from '../service/createService'
 import { secureWebPreferences } from './windowOptions'
+import { electronPdf } from './pdf'
 
 const here = dirname(fileURLToPath(import.meta.url))
 let service: ReturnType<typeof createService>['service'] | null = null
@@ -36,6 +37,7 @@ function bindIpc(): void {
   const { service: svc } = createService({
     dbPath: join(app.getPath('userData'), 'spline-lab.db'),
     transport: 'electron',
+    renderPdf: electronPdf,
   })
   service = svc
   for (const method of METHOD_NAMES) {

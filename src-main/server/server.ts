@@ -4,7 +4,7 @@
  * refused (cross-site WebSocket hijacking), and static paths cannot leave the renderer folder.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -45,7 +45,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? randomBytes(16).toString('hex')
   const root = resolve(options.staticDir)
   const server = createServer((req, res) => {
-    void serveStatic(root, token, req).then(({ status, body, type }) => {
+    const port = (server.address() as { port: number }).port
+    const reply = isAllowedHost(req, host, port) ? serveStatic(root, token, req) : Promise.resolve(forbiddenHost)
+    void reply.then(({ status, body, type }) => {
       res.writeHead(status, {
         'content-type': type,
         'cache-control': 'no-store',
@@ -58,7 +60,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 1 << 20 })
   server.on('upgrade', (req, socket, head) => {
     const port = (server.address() as { port: number }).port
-    if (!isAllowedUpgrade(req, token, port)) {
+    if (!isAllowedUpgrade(req, token, host, port)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
       return
@@ -98,7 +100,19 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-function isAllowedUpgrade(req: IncomingMessage, token: string, port: number): boolean {
+/**
+ * DNS rebinding: a page on evil.example whose name later resolves to 127.0.0.1 reaches this port
+ * with `Host: evil.example`. Only our own names are served.
+ */
+function isAllowedHost(req: IncomingMessage, bound: string, port: number): boolean {
+  const host = req.headers.host
+  return host === `${bound}:${port}` || host === `127.0.0.1:${port}` || host === `localhost:${port}`
+}
+
+const forbiddenHost = { status: 403, body: 'forbidden host', type: 'text/plain; charset=utf-8' }
+
+function isAllowedUpgrade(req: IncomingMessage, token: string, host: string, port: number): boolean {
+  if (!isAllowedHost(req, host, port)) return false
   if (new URL(req.url ?? '/', 'http://x').pathname !== '/api') return false
   if (!sameToken(tokenOf(req), token)) return false
   const origin = req.headers.origin
@@ -124,6 +138,9 @@ async function serveStatic(root: string, token: string, req: IncomingMessage) {
   if (file !== root && !file.startsWith(root + sep)) return text(403, 'forbidden')
   try {
     if (!(await stat(file)).isFile()) return text(404, 'not found')
+    // A symlink inside the UI folder must not lead out of it either.
+    const [real, realRoot] = await Promise.all([realpath(file), realpath(root)])
+    if (!real.startsWith(realRoot + sep)) return text(403, 'forbidden')
     return { status: 200, body: await readFile(file), type: MIME[extname(file)] ?? 'application/octet-stream' }
   } catch {
     return text(404, 'not found')

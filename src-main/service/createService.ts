@@ -20,7 +20,7 @@ export interface CreateServiceOptions extends ServiceOptions, TrainerOptions {
 
 export function createService(options: CreateServiceOptions = {}): { service: SplineLabService; store: RunStore } {
   const dbPath = options.dbPath ?? defaultDbPath()
-  const store = new RunStore(dbPath)
+  const store = openStore(dbPath)
   const trainer = new TrainerClient({ workerPath: options.workerPath, backend: options.backend })
   // Caches and checkpoints live beside the database unless told otherwise.
   const service = new SplineLabService(store, trainer, { dataDir: dirname(dbPath), ...options })
@@ -30,4 +30,23 @@ export function createService(options: CreateServiceOptions = {}): { service: Sp
     store.close()
   }
   return { service, store }
+}
+
+/** The data folder or database cannot be used (read-only, full, missing permissions): one clear line. */
+export class DataFolderError extends Error {
+  override name = 'DataFolderError'
+}
+
+function openStore(dbPath: string): RunStore {
+  try {
+    return new RunStore(dbPath)
+  } catch (err) {
+    const e = err as { code?: string; message?: string }
+    const why = /EACCES|EPERM|EROFS|READONLY|CANTOPEN/.test(`${e.code} ${e.message}`)
+      ? `the folder ${dirname(dbPath)} is not writable (${e.code ?? e.message})`
+      : /ENOSPC|SQLITE_FULL/.test(`${e.code} ${e.message}`)
+        ? `the disk is full (${e.code})`
+        : (e.message ?? String(err))
+    throw new DataFolderError(`cannot open the database ${dbPath}: ${why}; choose another folder with --db or SPLINE_LAB_HOME`)
+  }
 }

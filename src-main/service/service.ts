@@ -15,6 +15,8 @@ import {
   type ParsedParams,
   type Result,
   type RunConfig,
+  type RunDetail,
+  type RunSummary,
   type SplineLabApi,
 } from '../contract/api'
 import { defaultDataDir } from './dataDir'
@@ -24,6 +26,11 @@ import { defaultRunName, expandSweep } from './sweep'
 import type { RunStore } from '../store/runStore'
 import type { Trainer } from '../worker/trainerClient'
 import type { FromWorker } from '../worker/protocol'
+import { pruneCheckpoints, removeCheckpoints, type KeepCheckpoints } from '../worker/checkpoint'
+import { DbGuard, ownerGone, ownerId, prepareResume, tryFs } from './resume'
+import { readCheckpoint } from '../worker/checkpoint'
+import { computePartition } from './partition'
+import type { PdfRenderer } from '../report/pdf'
 
 export const VERSION = '0.1.0'
 
@@ -37,13 +44,18 @@ export interface ServiceOptions {
   dataDir?: string
   /** built importer worker entry (out/main/importer.js); found next to the bundle by default */
   importerPath?: string
+  /** HTML → PDF for `runs.export`; headless Chromium by default, Electron's printToPDF in the app */
+  renderPdf?: PdfRenderer
 }
 
 type Handlers = { [M in MethodName]: (p: ParsedParams<M>) => Promise<Result<M>> | Result<M> }
 
 export class SplineLabService implements SplineLabApi {
   private readonly events = new EventEmitter()
-  private readonly queue: { runId: string; config: RunConfig }[] = []
+  private readonly queue: { runId: string; config: RunConfig; resume?: { epoch: number } }[] = []
+  private readonly guard: DbGuard
+  private readonly owner = ownerId()
+  private activeKeep: KeepCheckpoints = 'all'
   private active: string | null = null
   private readonly now: () => Date
   private heartbeatTimer: NodeJS.Timeout | null = null
@@ -59,7 +71,8 @@ export class SplineLabService implements SplineLabApi {
     this.now = options.now ?? (() => new Date())
     this.events.setMaxListeners(100)
     const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
-    store.markStale(staleBefore, this.iso())
+    store.markStale(staleBefore, this.iso(), ownerGone)
+    this.guard = new DbGuard(store, (runId) => trainer.cancel(runId), () => this.iso())
     this.unsubscribe = trainer.onMessage((m) => this.onWorker(m))
     this.datasets = new DatasetCatalog(store.db, { dataDir: options.dataDir ?? defaultDataDir(), emit: (e) => this.emit(e), now: this.now, importerPath: options.importerPath })
   }
@@ -95,12 +108,13 @@ export class SplineLabService implements SplineLabApi {
   }
 
   private readonly handlers: Handlers = {
-    'runs.list': () => this.store.listRuns(),
+    'runs.list': () => this.store.listRuns().map((s) => this.withPosition(s)),
     'runs.get': ({ runId }) => {
       const run = this.store.getRun(runId)
       if (!run) throw new ApiError('not-found', `no run '${runId}'`)
       return {
         ...run,
+        summary: this.withPosition(run.summary),
         costsBefore: run.archBefore ? countCosts(run.archBefore) : null,
         costsAfter: run.archAfter ? countCosts(run.archAfter) : null,
       }
@@ -120,7 +134,7 @@ export class SplineLabService implements SplineLabApi {
       if (queued >= 0) {
         this.queue.splice(queued, 1)
         this.store.finish(runId, 'cancelled', this.iso(), {})
-        this.publishStatus(runId)
+        for (const id of [runId, ...this.queue.map((q) => q.runId)]) this.publishStatus(id)
       } else if (this.active === runId) {
         this.trainer.cancel(runId)
       }
@@ -131,7 +145,17 @@ export class SplineLabService implements SplineLabApi {
       if (run.status === 'running' || run.status === 'queued') {
         throw new ApiError('conflict', `run '${runId}' is ${run.status}; cancel it before deleting`)
       }
+      // Files first: a crash in between can leave a run without checkpoints, never files no row names.
+      if (this.options.dataDir) tryFs(() => removeCheckpoints(this.options.dataDir!, runId))
       return { runId, deleted: this.store.deleteRun(runId) }
+    },
+    'runs.resume': ({ runId }) => {
+      const live = this.active === runId || this.queue.some((q) => q.runId === runId)
+      const { config, point } = prepareResume(this.store, runId, { live, dataDir: this.options.dataDir, owner: this.owner, at: this.iso(), requireTrainable: (d) => this.datasets.requireTrainable(d) })
+      this.queue.push({ runId, config, resume: point.epoch > 0 ? { epoch: point.epoch } : undefined })
+      this.publishStatus(runId)
+      this.pump()
+      return { runId, status: this.store.getSummary(runId)!.status, fromEpoch: point.epoch, ...(point.note ? { note: point.note } : {}) }
     },
     'datasets.list': () => this.datasets.list(),
     'datasets.import': ({ path, options }) => this.datasets.import(path, options ?? {}),
@@ -141,12 +165,28 @@ export class SplineLabService implements SplineLabApi {
       this.backendInfo = info
       return { ...info, version: VERSION, transport: this.options.transport }
     },
+    'runs.partition': (p) => computePartition(this.trainer, this.handlers['runs.get']({ runId: p.runId }) as RunDetail, p, this.options.dataDir),
+    // Loaded on first use: the report code carries ECharts, which start-up does not need.
+    'runs.export': async (p) =>
+      (await import('../report/exporter')).exportRuns(
+        {
+          listRuns: () => this.store.listRuns(),
+          getRun: (runId) => this.handlers['runs.get']({ runId }) as RunDetail,
+          app: VERSION,
+          transport: this.options.transport,
+          backend: this.backendInfo,
+          dataDir: this.options.dataDir,
+          readCheckpoint: (dir, runId) => readCheckpoint(dir, runId, undefined, { optimizer: false }),
+          renderPdf: this.options.renderPdf ?? (await import('../report/pdf')).chromiumPdf,
+        },
+        p,
+      ),
   }
 
   private enqueue(config: RunConfig, sweepId?: string): string {
     this.datasets.requireTrainable(config.dataset)
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
-    this.store.createRun({ id: runId, name: config.name || defaultRunName(config), config, createdAt: this.iso(), sweepId })
+    this.store.createRun({ id: runId, name: config.name || defaultRunName(config), config, createdAt: this.iso(), sweepId, owner: this.owner })
     this.queue.push({ runId, config })
     this.publishStatus(runId)
     this.pump()
@@ -164,10 +204,13 @@ export class SplineLabService implements SplineLabApi {
     const next = this.queue.shift()
     if (!next) return
     this.active = next.runId
-    this.trainer.start(next.runId, next.config, this.options.dataDir)
+    this.activeKeep = next.config.keepCheckpoints ?? 'all'
+    this.trainer.start(next.runId, next.config, this.options.dataDir, next.resume)
+    // Everyone behind moved up one place.
+    for (const q of this.queue) this.publishStatus(q.runId)
     this.heartbeatTimer ??= setInterval(() => {
       const alive = [...(this.active ? [this.active] : []), ...this.queue.map((q) => q.runId)]
-      if (alive.length) this.store.heartbeat(alive, this.iso())
+      if (alive.length) tryFs(() => this.store.heartbeat(alive, this.iso()), 'heartbeat')
     }, this.options.heartbeatMs ?? 5_000)
     this.heartbeatTimer.unref()
   }
@@ -188,11 +231,13 @@ export class SplineLabService implements SplineLabApi {
         this.active = null
         return
       case 'started':
-        this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch)
-        this.publishStatus(m.runId)
+        if (this.guard.save(m.runId, () => this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch))) this.publishStatus(m.runId)
         return
-      case 'epoch':
-        this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso(), m.bnEbTrace)
+      case 'epoch': {
+        if (this.guard.unsaved.has(m.runId)) return
+        if (!this.guard.save(m.runId, () => this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso(), m.bnEbTrace, m.checkpoint ?? null))) return
+        // Only now that the row naming the new checkpoint is committed may older files go.
+        if (this.options.dataDir && m.checkpoint) tryFs(() => pruneCheckpoints(this.options.dataDir!, m.runId, m.metrics.epoch, this.activeKeep))
         this.emit({
           type: 'run:epoch',
           runId: m.runId,
@@ -204,31 +249,33 @@ export class SplineLabService implements SplineLabApi {
         })
         this.publishStatus(m.runId)
         return
+      }
       case 'pruned':
-        this.store.markPruned(m.runId, m.arch, m.pruning)
-        this.publishStatus(m.runId)
+        if (this.guard.save(m.runId, () => this.store.markPruned(m.runId, m.arch, m.pruning))) this.publishStatus(m.runId)
         return
       case 'progress':
         this.emit({ type: 'run:progress', runId: m.runId, epoch: m.epoch, batch: m.batch, batches: m.batches, phase: m.phase, epochs: m.epochs, etaSeconds: m.etaSeconds })
         return
-      case 'done':
-        this.store.finish(m.runId, m.outcome === 'finished' ? 'finished' : 'cancelled', this.iso(), {
-          testAccuracy: m.testAccuracy,
-          ebEpoch: m.ebEpoch,
-          bnEbEpoch: m.bnEbEpoch,
-          params: m.params,
-          macs: m.macs,
-          flops: m.flops,
-          trainFlops: m.trainFlops,
-          wallSeconds: m.wallSeconds,
-        })
+      case 'done': {
+        const unsaved = this.guard.unsaved.get(m.runId)
+        const { testAccuracy, ebEpoch, bnEbEpoch, params, macs, flops, trainFlops, wallSeconds } = m
+        const fields = { testAccuracy, ebEpoch, bnEbEpoch, params, macs, flops, trainFlops, wallSeconds }
+        const finish = () => this.store.finish(m.runId, m.outcome === 'finished' ? 'finished' : 'cancelled', this.iso(), fields)
+        if (unsaved || !this.guard.save(m.runId, finish)) this.guard.fail(m.runId, this.guard.unsaved.get(m.runId)!)
         this.settle(m.runId)
         return
+      }
       case 'failed':
-        this.store.finish(m.runId, 'failed', this.iso(), { error: m.error })
+        this.guard.fail(m.runId, this.guard.unsaved.get(m.runId) ?? m.error)
         this.settle(m.runId)
         return
     }
+  }
+
+  /** A queued run's summary says where it waits; others are as stored. */
+  private withPosition(summary: RunSummary): RunSummary {
+    const i = this.queue.findIndex((q) => q.runId === summary.id)
+    return i >= 0 ? { ...summary, queuePosition: i + 1 } : summary
   }
 
   private settle(runId: string): void {
@@ -239,7 +286,7 @@ export class SplineLabService implements SplineLabApi {
 
   private publishStatus(runId: string): void {
     const summary = this.store.getSummary(runId)
-    if (summary) this.emit({ type: 'run:status', runId, summary })
+    if (summary) this.emit({ type: 'run:status', runId, summary: this.withPosition(summary) })
   }
 
   private emit(event: ApiEvent): void {

@@ -87,4 +87,11 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE epoch_metrics ADD COLUMN bn_eb_max_distance REAL;
   ALTER TABLE epoch_metrics ADD COLUMN bn_eb_threshold REAL;
   `,
+  // 4: crash safety: each epoch row names its checkpoint file (committed only once the file is
+  // durable); a run records the process training it (host:pid) and how often it was resumed
+  `
+  ALTER TABLE epoch_metrics ADD COLUMN checkpoint TEXT;
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
+  `,
 ]

@@ -27,6 +27,8 @@ export interface NewRun {
   config: RunConfig
   createdAt: string
   sweepId?: string
+  /** host:pid of the process that will train it (lets a restart spot a dead owner at once) */
+  owner?: string
 }
 
 export class RunStore {
@@ -63,8 +65,8 @@ export class RunStore {
     const c = run.config
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, status, config_json, dataset, model, method, epochs, created_at, heartbeat_at, criterion, ratio, sweep_id)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, name, status, config_json, dataset, model, method, epochs, created_at, heartbeat_at, criterion, ratio, sweep_id, owner)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         run.id,
@@ -79,13 +81,14 @@ export class RunStore {
         c.method === 'dense' ? null : (c.criterion ?? DEFAULT_CRITERION[c.method]),
         c.method === 'dense' ? null : c.ratio,
         run.sweepId ?? null,
+        run.owner ?? null,
       )
   }
 
   markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo, arch?: ArchSpec): void {
     this.db
       .prepare(
-        `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?,
+        `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?,
            arch_before_json = ? WHERE id = ?`,
       )
       .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), arch ? JSON.stringify(arch) : null, id)
@@ -95,7 +98,7 @@ export class RunStore {
     this.db.prepare(`UPDATE runs SET arch_after_json = ?, pruning_json = ? WHERE id = ?`).run(JSON.stringify(arch), JSON.stringify(pruning), id)
   }
 
-  /** Persists one finished epoch (metrics, EB trace point, distance rows) atomically. */
+  /** Persists one finished epoch (metrics, EB trace, distance rows, its durable checkpoint's name) atomically. */
   appendEpoch(
     id: string,
     metrics: EpochMetrics,
@@ -104,12 +107,13 @@ export class RunStore {
     ebEpoch: number | null,
     at: string,
     bnEb: EbTracePoint | null = null,
+    checkpoint: string | null = null,
   ): void {
     const insertMetrics = this.db.prepare(
       `INSERT OR REPLACE INTO epoch_metrics
        (run_id, epoch, phase, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds, spline_seconds, eb_max_distance, eb_threshold,
-        bn_eb_max_distance, bn_eb_threshold)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        bn_eb_max_distance, bn_eb_threshold, checkpoint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insertRow = this.db.prepare(
       `INSERT OR REPLACE INTO spline_distances (run_id, layer, epoch, row) VALUES (?, ?, ?, ?)`,
@@ -119,7 +123,7 @@ export class RunStore {
     )
     this.db.transaction(() => {
       const m = metrics
-      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold, bnEb?.maxDistance ?? null, bnEb?.threshold ?? null)
+      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold, bnEb?.maxDistance ?? null, bnEb?.threshold ?? null, checkpoint)
       for (const [layer, row] of Object.entries(rows)) {
         insertRow.run(id, layer, m.epoch, Buffer.from(new Float64Array(row).buffer))
       }
@@ -177,20 +181,20 @@ export class RunStore {
   }
 
   /**
-   * Runs left `running`/`queued` by a process that died become `interrupted`. Live processes
-   * (another CLI or server on the same db) keep their runs' heartbeats fresh.
+   * Runs left `running`/`queued` by a process that died become `interrupted`. Live processes keep
+   * their runs' heartbeats fresh; a run whose owner (host:pid) is known gone need not wait to go stale.
    */
-  markStale(staleBefore: string, at: string): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id FROM runs WHERE status IN ('running', 'queued') AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-      )
-      .all(staleBefore) as { id: string }[]
+  markStale(staleBefore: string, at: string, ownerGone: (owner: string) => boolean = () => false): string[] {
+    const select = this.db.prepare(`SELECT id, owner, heartbeat_at FROM runs WHERE status IN ('running', 'queued')`)
     const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`)
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      // immediate: another process cannot finish or beat a run between the look and the mark
+      const rows = (select.all() as { id: string; owner: string | null; heartbeat_at: string | null }[]).filter(
+        (r) => r.heartbeat_at === null || r.heartbeat_at < staleBefore || (r.owner !== null && ownerGone(r.owner)),
+      )
       for (const r of rows) mark.run(at, 'the process training this run stopped before it finished', r.id)
-    })()
-    return rows.map((r) => r.id)
+      return rows.map((r) => r.id)
+    }).immediate()
   }
 
   listRuns(): RunSummary[] {

@@ -2,13 +2,15 @@
  * Messages between the main process (TrainerClient) and the trainer worker thread.
  * One run at a time; `cancel` is honoured between batches.
  */
-import type { BackendInfo, EbTracePoint, EpochMetrics, ProbeInfo, PruningInfo, RunConfig } from '../contract/api'
+import type { BackendInfo, EbTracePoint, EpochMetrics, PartitionResult, ProbeInfo, PruningInfo, RunConfig } from '../contract/api'
 import type { ArchSpec } from '../core/spec'
 
 export type ToWorker =
-  | { type: 'start'; runId: string; config: RunConfig; dataDir?: string }
+  | { type: 'start'; runId: string; config: RunConfig; dataDir?: string; resume?: { epoch: number } }
   | { type: 'cancel'; runId: string }
   | { type: 'shutdown' }
+  /** answered between training batches with `partition` or `partition-failed` */
+  | { type: 'partition'; requestId: number; request: PartitionJob }
 
 export interface RunOutcome {
   outcome: 'finished' | 'cancelled'
@@ -37,6 +39,8 @@ export type FromWorker =
       ebTrace: EbTracePoint
       ebEpoch: number | null
       bnEbTrace: EbTracePoint | null
+      /** the epoch's checkpoint file, durable before this message is sent (null: none written) */
+      checkpoint?: string | null
     }
   | { type: 'pruned'; runId: string; arch: ArchSpec; pruning: PruningInfo }
   | {
@@ -53,3 +57,18 @@ export type FromWorker =
   | ({ type: 'done'; runId: string } & RunOutcome)
   | { type: 'failed'; runId: string; error: string }
   | { type: 'fatal'; error: string }
+  | { type: 'partition'; requestId: number; result: PartitionResult }
+  | { type: 'partition-failed'; requestId: number; error: string }
+
+/** What the worker needs to compute a run's partition at one epoch (see worker/partitionJob.ts). */
+export interface PartitionJob {
+  runId: string
+  config: RunConfig
+  epoch: number
+  grid: number
+  layer?: string
+  /** kept channels per group: apply this selection to the epoch's weights first */
+  prune?: Record<string, number[]>
+  images?: [number, number]
+  dataDir?: string
+}

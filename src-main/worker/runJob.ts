@@ -19,12 +19,17 @@ import type { LayerCode } from '../core/splineCodes'
 import { loadDataset } from '../data/datasets'
 import { buildProbe } from './probe'
 import type { FromWorker, RunOutcome } from './protocol'
+import { writeCheckpoint, type CheckpointData } from './checkpoint'
+import { testHooks } from './checkpointFile'
+import { checkpointer, configHash, diskReason, loadResume, restoreRecorder, type PhaseCost, type RunCheckpoints } from './jobCheckpoints'
 
 export interface JobHooks {
   post(message: FromWorker): void
   isCancelled(): boolean
   now?: () => number
   dataDir?: string
+  /** continue from this epoch's checkpoint (in dataDir) instead of starting afresh */
+  resume?: { epoch: number }
 }
 
 const PROGRESS_EVERY_MS = 250
@@ -47,6 +52,17 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
   const plans = planCodes(network, probe, config.probeBudgetBits, config.seed)
   const recorder = new SplineRecorder(plans, probe, config.eb, now)
   const bnEb = new BnEbRecorder({ ratio: config.ratio, queue: config.bnEb.queue, threshold: config.bnEb.threshold })
+  // Crash safety: every finished epoch is checkpointed (when there is a data folder to hold it).
+  const resumed = hooks.resume && hooks.dataDir ? loadResume(hooks.dataDir, runId, hooks.resume.epoch, config) : null
+  const ckpt: RunCheckpoints | null = hooks.dataDir
+    ? { dataDir: hooks.dataDir, runId, keep: config.keepCheckpoints, configHash: configHash(config), elapsedBefore: resumed?.data.elapsedSeconds ?? 0, sessionStart: started, now, last: null }
+    : null
+  if (resumed) {
+    restoreRecorder(recorder, resumed)
+    if (resumed.data.bnEb) bnEb.detector.restore(resumed.data.bnEb)
+  } else if (ckpt) {
+    saveInitialWeights(ckpt, network, config)
+  }
   hooks.post({
     type: 'started',
     runId,
@@ -62,18 +78,29 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     },
   })
 
-  const phases: { flops: number; images: number; epochs: number }[] = []
-  const state = { lastAccuracy: null as number | null }
+  const phases: PhaseCost[] = [...(resumed?.data.completedPhases ?? [])]
+  const state = { lastAccuracy: resumed?.data.lastAccuracy ?? null, checkpoint: ckpt, pruning: null as CheckpointData['pruning'] }
   const total = { epochs: plannedEpochs(config) }
   const bnL1 = config.bnL1 ?? (method === 'eb-bn' ? 1e-4 : 0)
   const runPhase = async (net: Network, phase: Phase, epochs: number, offset: number, lrAt: (e: number) => number, callbacks: TrainCallback[], stopWhen?: () => boolean) => {
+    // A resumed phase skips the epochs its checkpoint holds; one already complete is not re-entered.
+    const from = resumed && resumed.data.phase === phase ? resumed.data.phaseEpoch : 0
     if (epochs <= 0) return { outcome: 'finished' as const, ran: 0 }
+    if (from > 0 && (from >= epochs || stopWhen?.())) {
+      phases.push({ flops: countCosts(net.spec).flops, images: data.yTrain.length, epochs: from })
+      return { outcome: 'finished' as const, ran: from }
+    }
     const optimizer = new SgdMomentum({ lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, bnL1 })
-    let ran = 0
+    // Without buffers (an older checkpoint, the newest being damaged) momentum restarts here.
+    if (from > 0 && resumed!.data.optimizer) optimizer.load(resumed!.data.optimizer)
+    let ran = from
     const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
-    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)) })
+    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)), startEpoch: from })
+    const saver = ckpt
+      ? [checkpointer(ckpt, { phase: phase === 'retrain' ? 'retrain' : 'dense', offset, seed: config.seed + offset, network: net, optimizer, recorder: callbacks.includes(recorder) ? recorder : null, splineEb: () => recorder.detector.ebEpoch, bnEb: bnEb.detector, pruning: state.pruning, completedPhases: [...phases] })]
+      : []
     try {
-      const outcome = await engine.run([...callbacks, counter, publisher(runId, hooks, config, state), progress(runId, hooks, now, total)])
+      const outcome = await engine.run([...callbacks, counter, ...saver, publisher(runId, hooks, config, state), progress(runId, hooks, now, total)])
       phases.push({ flops: countCosts(net.spec).flops, images: data.yTrain.length, epochs: ran })
       return { outcome, ran }
     } finally {
@@ -87,43 +114,57 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     const ebOf = () => (method === 'spline-eb' ? recorder.detector.ebEpoch : method === 'eb-bn' ? bnEb.detector.ebEpoch : null)
     const cap = Math.max(1, Math.round(config.ebCap * E))
     const denseEpochs = method === 'prune-at-init' ? 0 : method === 'spline-eb' || method === 'eb-bn' ? cap : E
-    let initCodes: LayerCode[] | null = null
-    if (method === 'prune-at-init' && criterion === 'spline') initCodes = recordCodes(network, probe, plans)
-    const dense = await runPhase(network, 'dense', denseEpochs, 0, baseLr, [recorder, bnEb], () => ebOf() !== null)
-    if (dense.outcome === 'cancelled') return outcome('cancelled')
-    if (method === 'dense') return outcome('finished')
+    let atEpoch: number
+    if (resumed?.data.phase === 'retrain') {
+      // Resumed after pruning: the checkpoint holds the pruned network and where it was pruned.
+      network.dispose()
+      network = new Network(resumed.data.spec, config.seed + 1)
+      network.load(resumed.data.weights)
+      state.pruning = resumed.data.pruning
+      atEpoch = resumed.data.pruning!.atEpoch
+    } else {
+      let initCodes: LayerCode[] | null = null
+      if (method === 'prune-at-init' && criterion === 'spline') initCodes = recordCodes(network, probe, plans)
+      if (resumed) network.load(resumed.data.weights)
+      const dense = await runPhase(network, 'dense', denseEpochs, 0, baseLr, [recorder, bnEb], () => ebOf() !== null)
+      if (dense.outcome === 'cancelled') return outcome('cancelled')
+      if (method === 'dense') return outcome('finished')
 
-    // 2. prune the ticket
-    const atEpoch = dense.ran
-    const ebFallback = (method === 'spline-eb' || method === 'eb-bn') && ebOf() === null
-    const codes = initCodes ?? recorder.last
-    const selection = selectChannels(criterion!, config.ratio, config.scope, {
-      network,
-      codes: codes ? new Map(plans.map((p, i) => [p.id, codes[i]!])) : undefined,
-      batch: gradientBatch(train, config.seed),
-      numClasses: data.numClasses,
-      seed: config.seed,
-      P: config.P,
-    })
-    const pruned = config.retrain === 'reinit' ? new Network(prunedSpec(network.spec, selection.selection), config.seed + 1) : pruneNetwork(network, selection.selection, config.seed + 1)
-    network.dispose()
-    network = pruned
-    hooks.post({
-      type: 'pruned',
-      runId,
-      arch: network.spec,
-      pruning: {
-        criterion: criterion!,
-        scope: config.scope,
-        ratio: config.ratio,
+      // 2. prune the ticket
+      atEpoch = dense.ran
+      const ebFallback = (method === 'spline-eb' || method === 'eb-bn') && ebOf() === null
+      hooks.post({ type: 'progress', runId, epoch: atEpoch, batch: 0, batches: 1, phase: 'prune', epochs: total.epochs, etaSeconds: null })
+      testHooks().duringPruning()
+      const codes = initCodes ?? recorder.last
+      const selection = selectChannels(criterion!, config.ratio, config.scope, {
+        network,
+        codes: codes ? new Map(plans.map((p, i) => [p.id, codes[i]!])) : undefined,
+        batch: gradientBatch(train, config.seed),
+        numClasses: data.numClasses,
+        seed: config.seed,
         P: config.P,
-        atEpoch,
-        ebFallback,
-        retrain: config.retrain,
-        kept: selection.selection,
-        notes: [...selection.notes, ...(ebFallback ? [`no early-bird ticket by epoch ${cap}: drew it there (ebCap ${config.ebCap})`] : [])],
-      },
-    })
+      })
+      const pruned = config.retrain === 'reinit' ? new Network(prunedSpec(network.spec, selection.selection), config.seed + 1) : pruneNetwork(network, selection.selection, config.seed + 1)
+      network.dispose()
+      network = pruned
+      state.pruning = { atEpoch, ebFallback, kept: selection.selection }
+      hooks.post({
+        type: 'pruned',
+        runId,
+        arch: network.spec,
+        pruning: {
+          criterion: criterion!,
+          scope: config.scope,
+          ratio: config.ratio,
+          P: config.P,
+          atEpoch,
+          ebFallback,
+          retrain: config.retrain,
+          kept: selection.selection,
+          notes: [...selection.notes, ...(ebFallback ? [`no early-bird ticket by epoch ${cap}: drew it there (ebCap ${config.ebCap})`] : [])],
+        },
+      })
+    }
 
     // 3. retrain
     const retrainEpochs = method === 'prune-after' ? (config.finetuneEpochs ?? Math.round(E / 2)) : E - atEpoch
@@ -150,12 +191,37 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
       paramsBefore: before.params,
       macsBefore: before.macs,
       trainFlops: trainingFlops(phases),
-      wallSeconds: (now() - started) / 1000,
+      wallSeconds: (ckpt?.elapsedBefore ?? 0) + (now() - started) / 1000,
     }
   }
 }
 
-function publisher(runId: string, hooks: JobHooks, config: RunConfig, state: { lastAccuracy: number | null }): TrainCallback {
+/** Epoch 0: the initial weights, so a partition view can show the network before training. */
+function saveInitialWeights(ckpt: RunCheckpoints, network: Network, config: RunConfig): void {
+  try {
+    writeCheckpoint(ckpt.dataDir, ckpt.runId, 0, {
+      epoch: 0,
+      phase: 'dense',
+      phaseEpoch: 0,
+      spec: network.spec,
+      weights: network.snapshot(),
+      optimizer: null,
+      shuffle: { seed: config.seed, epochsDrawn: 0 },
+      codes: null,
+      bnEb: null,
+      splineEbEpoch: null,
+      pruning: null,
+      completedPhases: [],
+      lastAccuracy: null,
+      elapsedSeconds: 0,
+      configHash: ckpt.configHash,
+    })
+  } catch (err) {
+    throw new Error(`could not save the initial checkpoint in ${ckpt.dataDir}: ${diskReason(err)}; the run did not start`)
+  }
+}
+
+function publisher(runId: string, hooks: JobHooks, config: RunConfig, state: { lastAccuracy: number | null; checkpoint: RunCheckpoints | null }): TrainCallback {
   return {
     onEpochRecorded(_ctx, record: EpochRecord) {
       state.lastAccuracy = record.metrics.testAccuracy
@@ -167,6 +233,7 @@ function publisher(runId: string, hooks: JobHooks, config: RunConfig, state: { l
         ebTrace: record.ebPoint ?? { epoch: record.metrics.epoch, maxDistance: null, threshold: config.eb.epsilon },
         ebEpoch: record.ebEpoch ?? null,
         bnEbTrace: record.bnEbPoint ?? null,
+        checkpoint: state.checkpoint?.last ?? null,
       })
     },
   }

@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join, resolve } from 'node:path'
-import type { BackendInfo, RunConfig } from '../contract/api'
-import type { FromWorker, ToWorker } from './protocol'
+import type { BackendInfo, PartitionResult, RunConfig } from '../contract/api'
+import type { FromWorker, PartitionJob, ToWorker } from './protocol'
 
 export interface TrainerOptions {
   /** built worker entry (out/main/trainer.js); found next to this bundle by default */
@@ -18,10 +18,12 @@ export interface TrainerOptions {
 
 export interface Trainer {
   ready(): Promise<BackendInfo>
-  start(runId: string, config: RunConfig, dataDir?: string): void
+  start(runId: string, config: RunConfig, dataDir?: string, resume?: { epoch: number }): void
   cancel(runId: string): void
   onMessage(listener: (m: FromWorker) => void): () => void
   close(): Promise<void>
+  /** computed by the worker between training batches (optional: test fakes may lack it) */
+  partition?(request: PartitionJob): Promise<PartitionResult>
 }
 
 export function defaultWorkerPath(): string {
@@ -38,6 +40,8 @@ export class TrainerClient implements Trainer {
   private readyPromise: Promise<BackendInfo> | null = null
   private activeRun: string | null = null
   private closing = false
+  private nextRequest = 1
+  private readonly pending = new Map<number, { resolve: (r: PartitionResult) => void; reject: (e: Error) => void }>()
 
   constructor(private readonly options: TrainerOptions = {}) {}
 
@@ -46,14 +50,23 @@ export class TrainerClient implements Trainer {
     return this.readyPromise!
   }
 
-  start(runId: string, config: RunConfig, dataDir?: string): void {
+  start(runId: string, config: RunConfig, dataDir?: string, resume?: { epoch: number }): void {
     if (!this.worker) this.spawn()
     this.activeRun = runId
-    this.send({ type: 'start', runId, config, dataDir })
+    this.send({ type: 'start', runId, config, dataDir, resume })
   }
 
   cancel(runId: string): void {
     this.send({ type: 'cancel', runId })
+  }
+
+  partition(request: PartitionJob): Promise<PartitionResult> {
+    if (!this.worker) this.spawn()
+    const requestId = this.nextRequest++
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject })
+      this.send({ type: 'partition', requestId, request })
+    })
   }
 
   onMessage(listener: (m: FromWorker) => void): () => void {
@@ -63,6 +76,8 @@ export class TrainerClient implements Trainer {
 
   async close(): Promise<void> {
     this.closing = true
+    for (const waiting of this.pending.values()) waiting.reject(new Error('the trainer was closed'))
+    this.pending.clear()
     const w = this.worker
     this.worker = null
     if (w) await w.terminate()
@@ -88,6 +103,14 @@ export class TrainerClient implements Trainer {
     })
     this.readyPromise.catch(() => {})
     worker.on('message', (m: FromWorker) => {
+      // Partition replies answer one caller; they are not run events.
+      if (m.type === 'partition' || m.type === 'partition-failed') {
+        const waiting = this.pending.get(m.requestId)
+        this.pending.delete(m.requestId)
+        if (m.type === 'partition') waiting?.resolve(m.result)
+        else waiting?.reject(new Error(m.error))
+        return
+      }
       if ((m.type === 'done' || m.type === 'failed') && m.runId === this.activeRun) this.activeRun = null
       this.events.emit('message', m)
     })
@@ -97,6 +120,8 @@ export class TrainerClient implements Trainer {
       this.readyPromise = null
       const runId = this.activeRun
       this.activeRun = null
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`trainer stopped: ${why}`))
+      this.pending.clear()
       if (runId) this.events.emit('message', { type: 'failed', runId, error: `trainer stopped: ${why}` } satisfies FromWorker)
     }
     worker.on('error', (err) => onDeath(err.message))

@@ -9,6 +9,8 @@ import { RunConfigSchema, describeZodError } from '../contract/api'
 import { selectBackend, switchBackend } from './backend'
 import type { FromWorker, ToWorker } from './protocol'
 import { runJob } from './runJob'
+import { runPartition } from './partitionJob'
+import { readCheckpoint } from './checkpoint'
 
 const port = parentPort
 if (!port) throw new Error('trainerWorker must run as a worker thread')
@@ -27,10 +29,19 @@ const ready = selectBackend(String(workerData?.backend ?? process.env.SPLINE_LAB
 port.on('message', (msg: ToWorker) => {
   switch (msg?.type) {
     case 'start':
-      void ready.then(() => start(msg.runId, msg.config, msg.dataDir))
+      void ready.then(() => start(msg.runId, msg.config, msg.dataDir, msg.resume))
       break
     case 'cancel':
       if (current && current.runId === msg.runId) current.cancelled = true
+      break
+    case 'partition':
+      // Handled between training batches: the engine yields to the event loop after each one.
+      void ready
+        .then(() => runPartition(msg.request, (dir, runId, epoch) => readCheckpoint(dir, runId, epoch, { optimizer: false })))
+        .then(
+          (result) => post({ type: 'partition', requestId: msg.requestId, result }),
+          (err: unknown) => post({ type: 'partition-failed', requestId: msg.requestId, error: err instanceof Error ? err.message : String(err) }),
+        )
       break
     case 'shutdown':
       if (current) current.cancelled = true
@@ -41,7 +52,7 @@ port.on('message', (msg: ToWorker) => {
   }
 })
 
-async function start(runId: string, rawConfig: unknown, dataDir?: string): Promise<void> {
+async function start(runId: string, rawConfig: unknown, dataDir?: string, resume?: { epoch: number }): Promise<void> {
   if (current) {
     post({ type: 'failed', runId, error: `trainer is busy with run ${current.runId}` })
     return
@@ -56,7 +67,7 @@ async function start(runId: string, rawConfig: unknown, dataDir?: string): Promi
   const tensorsBefore = tf.memory().numTensors
   try {
     await switchBackend(parsed.data.backend === 'auto' ? defaultBackend : parsed.data.backend)
-    const outcome = await runJob(runId, parsed.data, { post, isCancelled: () => job.cancelled, dataDir })
+    const outcome = await runJob(runId, parsed.data, { post, isCancelled: () => job.cancelled, dataDir, resume })
     const leaked = tf.memory().numTensors - tensorsBefore
     if (leaked !== 0) console.warn(`[trainer] run ${runId} left ${leaked} tensors allocated`)
     post({ type: 'done', runId, ...outcome })

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { connect as tcpConnect } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { startServer, type RunningServer } from '../../src-main/server/server'
@@ -105,5 +108,70 @@ describe('browser-mode server', () => {
     const run = await rpc(ws, { id: 5, method: 'runs.get', params: { runId } })
     expect((run.result as { metrics: unknown[] }).metrics).toHaveLength(3)
     ws.close()
+  })
+})
+
+/** A raw GET: fetch would normalise `..` and refuses to set Host. */
+function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers }, (res) => {
+      let body = ''
+      res.on('data', (d) => (body += d))
+      res.on('end', () => resolve({ status: res.statusCode!, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('browser-mode server against a hostile browser or network', () => {
+  it('is not reachable on any other interface than loopback', async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)
+    if (!external) return // no other interface on this machine: nothing to reach
+    const refused = await new Promise<boolean>((resolve) => {
+      const sock = tcpConnect({ host: external.address, port: server.port })
+      sock.once('connect', () => (sock.destroy(), resolve(false)))
+      sock.once('error', () => resolve(true))
+    })
+    expect(refused).toBe(true)
+  })
+
+  it('refuses other Host names (DNS rebinding), other Origins and near-miss tokens', async () => {
+    const token = server.token
+    expect((await rawGet(`/?token=${token}`, { Host: 'evil.example' })).status).toBe(403)
+    expect((await rawGet(`/?token=${token}`, { Host: `evil.example:${server.port}` })).status).toBe(403)
+    expect((await rawGet(`/?token=${token}`, { Host: `localhost:${server.port}` })).status).toBe(200)
+    await expect(connect(`?token=${token}`, { Host: `evil.example:${server.port}` })).rejects.toThrow(/403/)
+    for (const origin of ['null', `http://127.0.0.1:${server.port + 1}`, `https://127.0.0.1:${server.port}`, `http://localhost.evil.example:${server.port}`, `http://127.0.0.1:${server.port}.evil.example`]) {
+      await expect(connect(`?token=${token}`, { Origin: origin }), origin).rejects.toThrow(/403/)
+    }
+    for (const bad of [token.toUpperCase(), token.slice(0, -1), `${token}0`, `x&token=${token}`, encodeURIComponent(` ${token}`)]) {
+      await expect(connect(`?token=${bad}`), bad).rejects.toThrow(/403/)
+    }
+    await expect(connect(`?tok=${token}`)).rejects.toThrow(/403/)
+  })
+
+  it('serves nothing outside the UI folder, however the path is spelled', async () => {
+    symlinkSync(join(tmp.dir, 'secret.txt'), join(tmp.dir, 'renderer', 'assets', 'link.txt'))
+    const evil = ['/../secret.txt', '/assets/../../secret.txt', '/..%5c..%5csecret.txt', '/%252e%252e/secret.txt', '//secret.txt', '/assets/link.txt', `/${'a/'.repeat(3000)}`, '/%c0%ae%c0%ae/secret.txt']
+    for (const path of evil) {
+      const res = await rawGet(path)
+      expect([400, 403, 404], path).toContain(res.status)
+      expect(res.body).not.toContain('do not serve')
+    }
+    const post = await fetch(`${base()}/assets/app.js`, { method: 'POST', body: 'x' })
+    expect(post.status).toBe(405)
+  })
+
+  it('closes a connection that sends an oversized message, and keeps serving others', async () => {
+    const ws = await connect(`?token=${server.token}`)
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+    ws.send('x'.repeat((1 << 20) + 1))
+    expect(await closed).toBe(1009) // ws: message too big
+    const again = await connect(`?token=${server.token}`)
+    expect((await rpc(again, { id: 9, method: 'runs.list', params: {} })).result).toBeDefined()
+    again.close()
   })
 })

@@ -38,11 +38,29 @@ describe('Electron security defaults', () => {
     expect(preload).toMatch(/exposeInMainWorld\(["']splineLab["']/)
   })
 
+  it('main listens on contract channels only, and the preload can only invoke them and hear events', () => {
+    const main = readFileSync(join(REPO, 'out/main/index.js'), 'utf8')
+    const preload = readFileSync(join(REPO, 'out/preload/index.cjs'), 'utf8')
+    // One handler per contract method, bound in a loop over METHOD_NAMES; no raw listeners.
+    expect([...main.matchAll(/ipcMain\.(\w+)\(/g)].map((m) => m[1])).toEqual(['handle'])
+    expect(main).toMatch(/ipcMain\.handle\(`\$\{IPC_PREFIX\}\$\{method\}`/)
+    expect(new Set([...preload.matchAll(/ipcRenderer\.(\w+)\(/g)].map((m) => m[1]))).toEqual(new Set(['invoke', 'on', 'removeListener']))
+    expect(preload).toMatch(/ipcRenderer\.invoke\(`\$\{IPC_PREFIX\}\$\{method\}`/)
+    expect(preload).toMatch(/unknown method/) // the contract's parseRequest is bundled and runs before invoke
+    expect(METHOD_NAMES).toContain('runs.resume')
+    expect(METHOD_NAMES.every((m) => /^[a-z]+\.[a-z]+$/.test(m))).toBe(true)
+  })
+
   it('the page has a Content-Security-Policy without unsafe-eval', () => {
     const html = readFileSync(join(REPO, 'out/renderer/index.html'), 'utf8')
     const csp = /Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1]
     expect(csp).toBeDefined()
     expect(csp).toMatch(/default-src 'self'/)
     expect(csp).not.toMatch(/unsafe-eval/)
+    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]))
+    // Scripts only from the app itself: no inline script, no remote origin, no wildcard anywhere.
+    expect(directives['script-src']).toEqual(["'self'"])
+    expect(csp).not.toMatch(/(^|\s)\*(\s|;|$)|https?:|data:\s*;?\s*script/)
+    expect(directives['connect-src']!.every((s: string) => s === "'self'" || /^ws:\/\/(127\.0\.0\.1|localhost):\*$/.test(s))).toBe(true)
   })
 })

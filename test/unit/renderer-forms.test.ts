@@ -62,3 +62,40 @@ describe('distance matrix', () => {
     expect(rowEpochs(2, undefined)).toEqual([0, 1])
   })
 })
+
+describe('new-run form, every field and sweep mode', () => {
+  interface SweepMod {
+    validateSweep(form: Form, sweep: { methods: string[]; ratios: string; seeds: string; criteria: string[]; Ps: string }): { ok: true; count: number; request: Record<string, unknown> } | { ok: false; errors: Record<string, string> }
+    sweepSize(methods: string[], ratios: number, seeds: number, criteria: string[], Ps: number, baseCriterion: string): number
+  }
+  let sweep: SweepMod
+  beforeAll(async () => {
+    const path = '../../src-renderer/src/lib/sweepForm'
+    sweep = (await import(/* @vite-ignore */ path)) as SweepMod
+  })
+
+  it('omits blank optional fields so per-method defaults apply, and checks the rest', () => {
+    const ok = validateForm({ ...defaultForm(), method: 'prune-after', criterion: 'l1', ratio: '0.7', finetuneEpochs: '', trainLimit: '200', bnEbQueue: '4' })
+    expect(ok.ok).toBe(true)
+    if (ok.ok) {
+      expect(ok.config).toMatchObject({ method: 'prune-after', criterion: 'l1', ratio: 0.7, trainLimit: 200, bnEb: { queue: 4, threshold: 0.1 } })
+      expect(ok.config).not.toHaveProperty('finetuneEpochs')
+    }
+    const bad = validateForm({ ...defaultForm(), ratio: '0.99', P: '2', bnEbThreshold: '0', width: '0' })
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) expect(Object.keys(bad.errors).sort()).toEqual(['P', 'bnEbThreshold', 'ratio', 'width'])
+  })
+
+  it('validates a sweep with the contract and counts its runs like the service expands it', () => {
+    const v = sweep.validateSweep({ ...defaultForm() }, { methods: ['dense', 'spline-eb'], ratios: '0.3, 0.6', seeds: 2 as unknown as string, criteria: [], Ps: '' })
+    expect(v.ok).toBe(true)
+    if (v.ok) {
+      expect(v.count).toBe(6)
+      expect(v.request).toMatchObject({ methods: ['dense', 'spline-eb'], ratios: [0.3, 0.6], seeds: 2 })
+    }
+    expect(sweep.sweepSize(['spline-eb', 'eb-bn'], 3, 1, [], 3, '')).toBe(3 * 3 + 3)
+    const bad = sweep.validateSweep(defaultForm(), { methods: [], ratios: '0.3, 2', seeds: '0', criteria: [], Ps: '' })
+    expect(bad.ok).toBe(false)
+    if (!bad.ok) expect(Object.keys(bad.errors).sort()).toEqual(['methods', 'ratios', 'seeds'])
+  })
+})

@@ -1,10 +1,11 @@
 /**
  * Lists a dropped folder without trusting it: hidden files and OS litter are ignored, symlinked
- * folders are followed once (a loop is reported, not followed forever), unreadable folders are
- * reported and skipped. Only metadata is read here.
+ * folders are followed once (a loop is reported, not followed forever), links that lead out of the
+ * dropped folder are reported and skipped (a dataset cannot pull in ~/.ssh), unreadable folders
+ * are reported and skipped. Only metadata is read here.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { join, sep } from 'node:path'
 import { Problems, fsReason } from './errors'
 
 export interface FileEntry {
@@ -31,12 +32,24 @@ export function walkFolder(root: string, problems: Problems): Walk {
   const dirs: string[] = []
   const seen = new Set<string>()
   let ignored = 0
+  let top: string
+  try {
+    top = realpathSync(root)
+  } catch {
+    top = root
+  }
+  const inside = (real: string) => real === top || real.startsWith(top.endsWith(sep) ? top : top + sep)
+  const outsideWarning = 'links outside the dataset folder; skipped'
   const visit = (abs: string, rel: string, depth: number) => {
     let real: string
     try {
       real = realpathSync(abs)
     } catch (err) {
       problems.warn(rel || '.', `${fsReason(err)}; skipped`)
+      return
+    }
+    if (!inside(real)) {
+      problems.warn(rel, outsideWarning)
       return
     }
     if (seen.has(real)) {
@@ -62,6 +75,10 @@ export function walkFolder(root: string, problems: Problems): Walk {
       let st
       try {
         st = statSync(childAbs)
+        if (st.isFile() && lstatSync(childAbs).isSymbolicLink() && !inside(realpathSync(childAbs))) {
+          problems.warn(childRel, outsideWarning)
+          continue
+        }
       } catch (err) {
         problems.warn(childRel, `${fsReason(err)}; skipped`)
         continue

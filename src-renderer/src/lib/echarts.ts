@@ -1,6 +1,6 @@
 /** ECharts, registered piecemeal: only what our charts use ends up in the bundle. */
 import * as echarts from 'echarts/core'
-import { HeatmapChart, LineChart } from 'echarts/charts'
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts'
 import {
   GridComponent,
   LegendComponent,
@@ -10,7 +10,7 @@ import {
   VisualMapComponent,
 } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
-import type { HeatmapSeriesOption, LineSeriesOption } from 'echarts/charts'
+import type { BarSeriesOption, HeatmapSeriesOption, LineSeriesOption, ScatterSeriesOption } from 'echarts/charts'
 import type {
   GridComponentOption,
   LegendComponentOption,
@@ -20,6 +20,8 @@ import type {
 
 echarts.use([
   LineChart,
+  BarChart,
+  ScatterChart,
   HeatmapChart,
   GridComponent,
   LegendComponent,
@@ -32,6 +34,8 @@ echarts.use([
 
 export type ChartOption = echarts.ComposeOption<
   | LineSeriesOption
+  | BarSeriesOption
+  | ScatterSeriesOption
   | HeatmapSeriesOption
   | GridComponentOption
   | LegendComponentOption

@@ -1,8 +1,9 @@
 /**
  * Canvas charts cannot read CSS, so the theme's colours are read from the CSS variables and
- * re-read when the OS switches between light and dark.
+ * re-read whenever the theme changes (the user's choice or the OS switching light/dark).
  */
-import { onBeforeUnmount, shallowRef, type ShallowRef } from 'vue'
+import { onBeforeUnmount, shallowRef, watch, type ShallowRef } from 'vue'
+import { themeVersion } from './theme'
 
 export interface ThemeColors {
   text: string
@@ -12,7 +13,7 @@ export interface ThemeColors {
   accent: string
 }
 
-function read(): ThemeColors {
+export function readThemeColors(): ThemeColors {
   const style = getComputedStyle(document.documentElement)
   const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback
   return {
@@ -25,11 +26,9 @@ function read(): ThemeColors {
 }
 
 export function useThemeColors(): ShallowRef<ThemeColors> {
-  const colors = shallowRef(read())
-  const media = window.matchMedia('(prefers-color-scheme: dark)')
-  const update = () => (colors.value = read())
-  media.addEventListener('change', update)
-  onBeforeUnmount(() => media.removeEventListener('change', update))
+  const colors = shallowRef(readThemeColors())
+  const stop = watch(themeVersion, () => (colors.value = readThemeColors()))
+  onBeforeUnmount(stop)
   return colors
 }
 
@@ -40,6 +39,8 @@ export const SERIES = {
   trainAcc: '#10b981',
   testAcc: '#e04f8f',
   eb: '#ef4444',
+  bnEb: '#8b5cf6',
+  prune: '#f59e0b',
 } as const
 
 /** viridis, reversed: similar epochs (small distance) bright, distant epochs dark */

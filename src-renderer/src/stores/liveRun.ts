@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { ApiEvent, DistanceRows, EbTracePoint, EpochMetrics, ProbeInfo, RunConfig, RunDetail, RunSummary } from '@contract'
+import type { ApiEvent, ArchSpec, CostSummary, DistanceRows, EbTracePoint, EpochMetrics, ProbeInfo, PruningInfo, RunConfig, RunDetail, RunSummary } from '@contract'
 import { useApi } from '@renderer/api'
 import { isActive, useRunsStore } from './runs'
 
@@ -25,6 +25,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const layers = shallowRef<string[]>([])
   const distances = shallowRef<DistanceRows>({})
   const ebTrace = shallowRef<EbTracePoint[]>([])
+  const bnEbTrace = shallowRef<EbTracePoint[]>([])
+  const pruning = shallowRef<PruningInfo | null>(null)
+  const arch = shallowRef<{ before: ArchSpec | null; after: ArchSpec | null; costsBefore: CostSummary | null; costsAfter: CostSummary | null }>({ before: null, after: null, costsBefore: null, costsAfter: null })
   const probe = shallowRef<ProbeInfo | null>(null)
   const progress = shallowRef<ProgressEvent | null>(null)
   const loading = ref(false)
@@ -50,6 +53,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     layers.value = []
     distances.value = {}
     ebTrace.value = []
+    bnEbTrace.value = []
+    pruning.value = null
+    arch.value = { before: null, after: null, costsBefore: null, costsAfter: null }
     probe.value = null
     progress.value = null
     error.value = null
@@ -89,6 +95,9 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     layers.value = detail.layers
     distances.value = detail.distances
     ebTrace.value = detail.ebTrace
+    bnEbTrace.value = detail.bnEbTrace
+    pruning.value = detail.pruning
+    arch.value = { before: detail.archBefore, after: detail.archAfter, costsBefore: detail.costsBefore, costsAfter: detail.costsAfter }
     probe.value = detail.probe
   }
 
@@ -113,6 +122,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
 
     const nextMetrics = [...metrics.value]
     const nextTrace = [...ebTrace.value]
+    const nextBnTrace = [...bnEbTrace.value]
+    let enteredRetrain = false
     const nextRows: DistanceRows = { ...distances.value }
     let nextLayers = layers.value
     let gap = false
@@ -124,6 +135,8 @@ export const useLiveRunStore = defineStore('liveRun', () => {
       if (gap) break
       nextMetrics.push(event.metrics)
       nextTrace.push(event.ebTrace)
+      if (event.bnEbTrace) nextBnTrace.push(event.bnEbTrace)
+      if (event.metrics.phase === 'retrain' && !pruning.value) enteredRetrain = true
       for (const [name, row] of Object.entries(event.distanceRows)) nextRows[name] = [...(nextRows[name] ?? []), row]
       if (event.layers.join('\u0000') !== nextLayers.join('\u0000')) nextLayers = event.layers
     }
@@ -134,8 +147,11 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     if (nextMetrics.length === metrics.value.length) return
     metrics.value = nextMetrics
     ebTrace.value = nextTrace
+    bnEbTrace.value = nextBnTrace
     distances.value = nextRows
     layers.value = nextLayers
+    // The pruning (kept channels, pruned architecture) is not in the events: fetch it once.
+    if (enteredRetrain && runId.value) void load(runId.value)
   }
 
   api.onEvent((event) => {
@@ -167,5 +183,5 @@ export const useLiveRunStore = defineStore('liveRun', () => {
     { immediate: true },
   )
 
-  return { runId, summary, config, metrics, layers, distances, ebTrace, probe, progress, loading, error, reload: load }
+  return { runId, summary, config, metrics, layers, distances, ebTrace, bnEbTrace, pruning, arch, probe, progress, loading, error, reload: load }
 })

@@ -1,0 +1,59 @@
+/**
+ * `export <runId|sweepId>… --format html|pdf|csv|json|model --out PATH`: a report or data files
+ * of runs, a selection or sweeps. html / pdf / json are one file (`--out` names it, or a folder
+ * to put it in); csv and model are several (`--out` is a folder).
+ */
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { ApiError, EXPORT_FORMATS, type ExportFile, type ExportFormat } from '../contract/api'
+import { createService } from '../service/createService'
+import { UsageError, parseFlags } from './args'
+
+export const EXPORT_USAGE = `export  <runId|sweepId>... --format ${EXPORT_FORMATS.join('|')} --out PATH [--db FILE] [--json]`
+
+const SINGLE: ExportFormat[] = ['html', 'pdf', 'json']
+
+export async function cmdExport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { format: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } })
+  if (!positionals.length) throw new UsageError('export: name at least one run id or sweep id (see `spline-lab runs`)')
+  const format = (values.format ?? 'html') as ExportFormat
+  if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format: must be one of ${EXPORT_FORMATS.join(', ')}`)
+  if (!values.out) throw new UsageError(`--out: where to write (${SINGLE.includes(format) ? 'a file, or a folder to put it in' : 'a folder'})`)
+  const out = resolve(values.out)
+  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'cli' })
+  try {
+    const result = await service.call('runs.export', { ids: positionals, format }).catch((err: unknown) => {
+      // An id that names nothing is bad input (exit 2), like a bad flag.
+      if (err instanceof ApiError && err.code === 'not-found') throw new UsageError(err.message)
+      throw err
+    })
+    const written = writeFiles(result.files, out, SINGLE.includes(format) && !isFolder(values.out, out))
+    for (const note of result.notes) process.stderr.write(`note: ${note}\n`)
+    if (values.json) process.stdout.write(JSON.stringify({ format, files: written, notes: result.notes }) + '\n')
+    else for (const path of written) process.stdout.write(`${path}\n`)
+    return 0
+  } finally {
+    await service.close()
+  }
+}
+
+function isFolder(raw: string, path: string): boolean {
+  return raw.endsWith('/') || (existsSync(path) && statSync(path).isDirectory())
+}
+
+/** One file to exactly `out`, or every file by its own name inside the folder `out`. */
+function writeFiles(files: ExportFile[], out: string, toFile: boolean): string[] {
+  if (toFile && files.length === 1) {
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, decode(files[0]!))
+    return [out]
+  }
+  mkdirSync(out, { recursive: true })
+  return files.map((f) => {
+    const path = join(out, f.name)
+    writeFileSync(path, decode(f))
+    return path
+  })
+}
+
+const decode = (f: ExportFile) => Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8')

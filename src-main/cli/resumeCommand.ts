@@ -1,0 +1,45 @@
+/**
+ * `resume <runId>`: continues an interrupted, failed or cancelled run from its last committed
+ * checkpoint and follows it to the end, like `run` (same output, --json, --events, exit codes).
+ */
+import { resolve } from 'node:path'
+import { ApiError } from '../contract/api'
+import { createService } from '../service/createService'
+import { UsageError, parseFlags } from './args'
+import { cancelOnSignal, describe, follow, runResult } from './runCommand'
+import { formatSeconds } from './progressBar'
+
+export const RESUME_USAGE = 'resume  <runId> [--db FILE] [--json] [--events]'
+
+export async function cmdResume(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { db: { type: 'string' }, json: { type: 'boolean' }, events: { type: 'boolean' } })
+  if (positionals.length !== 1) throw new UsageError('resume takes one run id: spline-lab resume <runId> (spline-lab runs lists them)')
+  const runId = positionals[0]!
+  const json = values.json === true
+  // Opening the service marks runs of dead processes interrupted, so a killed run resumes at once.
+  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'cli' })
+  const started = Date.now()
+  try {
+    let fromEpoch: number
+    try {
+      const r = await service.call('runs.resume', { runId })
+      fromEpoch = r.fromEpoch
+      if (!json) process.stderr.write(`resuming run ${runId} ${fromEpoch ? `after epoch ${fromEpoch}` : 'from the start'}${r.note ? ` (${r.note})` : ''}\n`)
+    } catch (err) {
+      // Unknown run, or one that cannot resume (finished, running elsewhere): a usage problem.
+      if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
+      throw err
+    }
+    cancelOnSignal(service, [runId])
+    const [summary] = await follow(service, [runId], json, values.events === true)
+    const out = { ...runResult(summary!, (Date.now() - started) / 1000), resumedFrom: fromEpoch }
+    if (json) process.stdout.write(JSON.stringify(out) + '\n')
+    else {
+      process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
+      if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
+    }
+    return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
+  } finally {
+    await service.close()
+  }
+}
