@@ -6,8 +6,7 @@ import { resolve } from 'node:path'
 import { ApiError } from '../contract/api'
 import { createService } from '../service/createService'
 import { UsageError, parseFlags } from './args'
-import { cancelOnSignal, describe, follow, runResult } from './runCommand'
-import { formatSeconds } from './progressBar'
+import { followAndPrint } from './runCommand'
 
 export const RESUME_USAGE = 'resume  <runId> [--db FILE] [--json] [--events]'
 
@@ -30,15 +29,7 @@ export async function cmdResume(argv: string[]): Promise<number> {
       if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
       throw err
     }
-    cancelOnSignal(service, [runId])
-    const [summary] = await follow(service, [runId], json, values.events === true)
-    const out = { ...runResult(summary!, (Date.now() - started) / 1000), resumedFrom: fromEpoch }
-    if (json) process.stdout.write(JSON.stringify(out) + '\n')
-    else {
-      process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
-      if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
-    }
-    return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
+    return await followAndPrint(service, runId, json, values.events === true, started, { resumedFrom: fromEpoch })
   } finally {
     await service.close()
   }

@@ -105,18 +105,30 @@ export async function cmdRun(argv: string[]): Promise<number> {
   const started = Date.now()
   try {
     const { runId } = await service.call('runs.start', { config })
-    cancelOnSignal(service, [runId])
-    const [summary] = await follow(service, [runId], json, values.events === true)
-    const out = runResult(summary!, (Date.now() - started) / 1000)
-    if (json) process.stdout.write(JSON.stringify(out) + '\n')
-    else {
-      process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
-      if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
-    }
-    return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
+    return await followAndPrint(service, runId, json, values.events === true, started)
   } finally {
     await service.close()
   }
+}
+
+/** Follows one run to its end, prints its result, and returns the exit code (0, 130 cancelled, 1). */
+export async function followAndPrint(
+  service: SplineLabService,
+  runId: string,
+  json: boolean,
+  events: boolean,
+  started: number,
+  extra: Record<string, unknown> = {},
+): Promise<number> {
+  cancelOnSignal(service, [runId])
+  const [summary] = await follow(service, [runId], json, events)
+  const out = { ...runResult(summary!, (Date.now() - started) / 1000), ...extra }
+  if (json) process.stdout.write(JSON.stringify(out) + '\n')
+  else {
+    process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
+    if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
+  }
+  return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
 }
 
 export async function cmdSweep(argv: string[]): Promise<number> {

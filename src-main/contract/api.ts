@@ -11,6 +11,11 @@ import type { CostSummary } from '../core/flops'
 export type { ArchSpec, CostSummary }
 
 export * from './runConfig'
+export * from './datasets'
+export * from './outputs'
+import { DatasetImportOptionsSchema } from './datasets'
+import type { DatasetInfo } from './datasets'
+import { EXPORT_FORMATS, type ExportResult, type PartitionResult } from './outputs'
 
 //#region domain types
 
@@ -141,124 +146,10 @@ export interface ProbeInfo {
   subsampled?: Record<string, { kept: number; of: number }>
 }
 
-export interface DatasetInfo {
-  id: string
-  name: string
-  description: string
-  inputShape: number[]
-  numClasses: number
-  trainCount: number
-  testCount: number
-  /** classification unless said otherwise (regression: one float target, numClasses 1) */
-  task?: 'classification' | 'regression'
-  /** how the data was read: 'builtin' or the detected format of an imported folder */
-  format?: DatasetFormat
-  /** the folder it was imported from (imported datasets only) */
-  path?: string
-  /** class names with their train/test counts, in label order */
-  classes?: DatasetClassCount[]
-  /** per-channel (images) or per-feature (tables) mean and std of the training inputs, raw units */
-  stats?: { mean: number[]; std: number[] }
-  /** how the train/test split was made when the folder had none (recorded for reproducibility) */
-  split?: { seed: number; testFraction: number } | null
-  /** problems that were reported and skipped (bad files, empty class folders, conversions) */
-  warnings?: string[]
-  /** a few small sample images as data:image/png URLs */
-  thumbnails?: string[]
-  importedAt?: string
-  /** size of the binary cache in the app's data folder */
-  cacheBytes?: number
-}
-
-export type DatasetFormat = 'builtin' | 'idx' | 'cifar10' | 'cifar100' | 'image-folder' | 'csv' | 'npy'
-
-export interface DatasetClassCount {
-  name: string
-  train: number
-  test: number
-}
-
-/** A polyline in plane coordinates, flat: [x0, y0, x1, y1, …]. */
-export type Polyline = number[]
-
-export interface PartitionLayer {
-  /** BN id, e.g. 'fc1.bn' or 'conv2.bn' */
-  id: string
-  /** units of the layer (channels × positions for conv layers) */
-  units: number
-  /** zero contour of each unit drawn (conv layers: one unit per channel, at the map's centre) */
-  contours: Polyline[][]
-  /** which units `contours` are: indices into the layer's flattened output */
-  shown: number[]
-  /** distinct activation patterns of the whole layer on the grid (its regions in the plane) */
-  regions: number
-  /** row-major grid² of '0'/'1': 1 where the layer's pattern differs from the right or upper neighbour */
-  edges: string
-}
-
-export interface PartitionResult {
-  runId: string
-  epoch: number
-  grid: number
-  /** 2-D data: the input plane; canvas: α·image A + β·image B */
-  plane: 'input' | 'canvas'
-  extent: { x: [number, number]; y: [number, number]; xLabel: string; yLabel: string }
-  /** whether the run's pruning was applied to this epoch's weights */
-  pruned: boolean
-  arch: ArchSpec
-  layers: PartitionLayer[]
-  decision: {
-    classes: string[]
-    /** row-major grid² of predicted class indices */
-    labels: number[]
-    contours: Polyline[]
-  }
-  /** test points (2-D) or the two canvas anchors, in plane coordinates */
-  points: { x: number; y: number; label: number }[]
-  images?: { a: number; b: number; labelA: string; labelB: string }
-  seconds: number
-}
-
-export const EXPORT_FORMATS = ['html', 'pdf', 'csv', 'json', 'model'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
-
-export interface ExportFile {
-  /** relative path, e.g. 'report.html' or 'run-abc/model.json' */
-  name: string
-  mime: string
-  /** text files as utf8, binaries as base64; '' when written to disk */
-  encoding: 'utf8' | 'base64'
-  content: string
-  bytes: number
-}
-
-export interface ExportResult {
-  files: ExportFile[]
-  /** absolute paths written (outDir only) */
-  writtenTo: string[]
-  /** what could not be exported and why (e.g. a run without checkpoints for the model) */
-  notes: string[]
-}
-
 //#endregion
 
 //#region methods
 
-/** Choices an import may need; each one is part of the cache key. */
-export const DatasetImportOptionsSchema = z
-  .object({
-    /** CSV: the label column's header (detected when absent: label/class/target/y, else the last) */
-    labelColumn: z.string().min(1).max(200).optional(),
-    /** images of mixed sizes: resize all to [height, width] (never done unless asked) */
-    resizeTo: z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)]).optional(),
-    /** seed and test fraction of the split made when the folder has no train/test */
-    splitSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-    testFraction: z.number().min(0.05).max(0.5).optional(),
-    /** CIFAR-100: which labels to train on */
-    cifar100Labels: z.enum(['fine', 'coarse']).optional(),
-  })
-  .strict()
-export type DatasetImportOptions = z.infer<typeof DatasetImportOptionsSchema>
 
 export const requestSchemas = {
   'runs.list': z.object({}).strict(),
