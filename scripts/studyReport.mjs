@@ -14,7 +14,7 @@ const stat = (xs) => {
 const pm = (s, f) => (s.mean == null ? '–' : s.n > 1 ? `${f(s.mean)} ± ${f(s.std)}` : f(s.mean))
 const pct = (x) => (100 * x).toFixed(1)
 const k = (x) => (x / 1e3).toFixed(1)
-const g = (x) => (x / 1e12).toFixed(2)
+const g = (x) => (x / 1e9).toFixed(1)
 const sweepOf = (r) => r.name.split(' · ')[0]
 const P = (r) => JSON.parse(r.config_json).P
 
@@ -25,7 +25,7 @@ function table(rows, keyOf, title) {
     if (!groups.has(key)) groups.set(key, [])
     groups.get(key).push(r)
   }
-  const out = [`### ${title}`, '', '| run | seeds | test accuracy % | params (k) | MACs (k) | training FLOPs (T) | spline EB epoch | BN EB epoch | pruned at epoch |', '|---|---|---|---|---|---|---|---|---|']
+  const out = [`### ${title}`, '', '| run | seeds | test accuracy % | params (k) | MACs (k) | training FLOPs (G) | spline EB epoch | BN EB epoch | pruned at epoch |', '|---|---|---|---|---|---|---|---|---|']
   for (const [key, rs] of groups) {
     const pruning = rs.map((r) => (r.pruning_json ? JSON.parse(r.pruning_json) : null))
     out.push(

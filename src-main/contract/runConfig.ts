@@ -64,8 +64,8 @@ export const RunConfigSchema = z
     /** fraction of prunable channels removed */
     ratio: finite(z.number().min(0).max(0.95)).default(0.5),
     scope: z.enum(SCOPES, { message: `must be one of ${SCOPES.join(', ')}` }).default('global'),
-    /** spline criterion blend: P·rank(redundancy) + (1−P)·rank(|γ|) */
-    P: finite(z.number().min(0).max(1)).default(0.5),
+    /** spline criterion blend: P·rank(redundancy) + (1−P)·rank(|γ|); default from docs/results.md */
+    P: finite(z.number().min(0).max(1)).default(0.75),
     /** after pruning: continue from the ticket's weights, or re-initialise the pruned network */
     retrain: z.enum(['finetune', 'reinit']).default('finetune'),
     /** prune-after: fine-tuning epochs after the E dense epochs (default E/2) */
