@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { BackendAttempt, BackendInfo } from '../contract/api'
-import { registerWasmKernels } from './kernels/wasmConv2DBackpropFilter'
+import { registerWasmKernels } from './kernels'
+import { initWasmWithThreads, wantedWasmThreads } from './kernels/wasmThreads'
 
 type Candidate = { name: string; backend: string; load: () => Promise<void> }
 
@@ -72,6 +73,11 @@ async function loadWasm(): Promise<void> {
   const dist = join(dirname(localRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   wasm.setWasmPaths(dist)
   customKernels = registerWasmKernels()
+  // Two wasm threads train 12–35 % faster on 2 idle cores (docs/performance.md). This starts the
+  // backend itself; on any failure it falls back to the single-threaded binary, which the
+  // caller's tf.setBackend('wasm') then starts (kernels/wasmThreads.ts).
+  const threads = wantedWasmThreads()
+  if (threads > 1) await initWasmWithThreads(wasm, threads)
   wasmLoaded = true
 }
 

@@ -16,3 +16,69 @@ export async function initWasmBackend(): Promise<void> {
     throw new Error(`tf.setBackend('wasm') failed: backend is '${tf.getBackend()}'`)
   }
 }
+
+/** Seeded uniform values in [-1, 1), so failures reproduce. */
+export function seededValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  })
+}
+
+/** max|a − b| / max(max|b|, 1e-6), b being the reference; Infinity if a has a non-finite value. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
+  let diff = 0
+  let scale = 0
+  for (let i = 0; i < b.length; i++) {
+    if (!Number.isFinite(a[i]!) && a[i] !== b[i]) return Infinity
+    if (Number.isFinite(b[i]!)) {
+      diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
+      scale = Math.max(scale, Math.abs(b[i]!))
+    }
+  }
+  return diff / Math.max(scale, 1e-6)
+}
+
+/** Tensors, engine bytes and raw wasm buffers (which our kernels' scratch uses untracked). */
+export function wasmMemorySnapshot(): { numTensors: number; numBytes: number; dataIds: number } {
+  const backend = tf.engine().findBackend('wasm') as unknown as { numDataIds(): number }
+  const { numTensors, numBytes } = tf.memory()
+  return { numTensors, numBytes, dataIds: backend.numDataIds() }
+}
+
+/** Runs fn on wasm and throws if it leaves a tensor, an engine byte or a wasm buffer behind. */
+export function withoutLeaks<T>(fn: () => T): T {
+  if (tf.getBackend() !== 'wasm') throw new Error(`expected wasm, on ${tf.getBackend()}`)
+  const before = wasmMemorySnapshot()
+  const out = fn()
+  const after = wasmMemorySnapshot()
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    throw new Error(`leak: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
+  }
+  return out
+}
+
+/** Runs fn on the cpu backend, then switches back to wasm. */
+export async function onCpu<T>(fn: () => T): Promise<T> {
+  await tf.setBackend('cpu')
+  try {
+    return fn()
+  } finally {
+    await tf.setBackend('wasm')
+  }
+}
+
+/** One kernel through the engine on the current backend; returns its values. */
+export function runKernelValues(
+  kernel: string, inputs: Record<string, { values: Float32Array | Int32Array; shape: number[] }>,
+  attrs: Record<string, unknown>,
+): Float32Array {
+  return tf.tidy(() => {
+    const ts: tf.NamedTensorMap = {}
+    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.values instanceof Int32Array ? 'int32' : 'float32')
+    const out = tf.engine().runKernel(kernel, ts, attrs as tf.NamedAttrMap) as tf.Tensor
+    return out.dataSync() as Float32Array
+  })
+}
