@@ -40,13 +40,15 @@ export function wasmThreadsState(): WasmThreadsState {
   return { ...state }
 }
 
-/** Threads to ask for: SPLINE_LAB_WASM_THREADS if set (0/1 = off), else every core, at most 8
- * (the size of the worker pool the threaded binary pre-spawns). On a machine whose cores are
- * busy with other work, threads lose (see docs/performance.md): set 1 there. */
+/** Threads to ask for: SPLINE_LAB_WASM_THREADS if set (0/1 = off), at most 8 (the size of the
+ * worker pool the threaded binary pre-spawns). On a machine whose cores are busy with other
+ * work, threads lose (see docs/performance.md). */
 export function wantedWasmThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SPLINE_LAB_WASM_THREADS
-  // Opt-in: the threaded binary's fallback path crashed a test worker once (require$$0 missing in
-  // the extracted factory); until that is understood, one thread unless asked for more.
+  // Opt-in for now: a start that failed on purpose (broken factory prelude) crashed a test worker
+  // once, because the other pool workers' errors arrived after the start was abandoned and went
+  // to emscripten's rethrowing handler. They are swallowed now (see GuardedWorker); default to
+  // os.availableParallelism() once that has held up.
   const n = raw !== undefined && raw !== '' ? Number(raw) : 1
   return Number.isFinite(n) ? Math.max(1, Math.min(8, Math.floor(n))) : 1
 }
@@ -71,7 +73,8 @@ function factoryPrelude(): string {
 }
 
 interface Patch {
-  restore(): void
+  /** removes the patches; `started` says whether the pool came up (see GuardedWorker) */
+  restore(started: boolean): void
   /** rejects with the first error a pthread worker reports while the module starts */
   failed: Promise<never>
   /** pthread workers created while patched, to terminate if the start fails */
@@ -98,7 +101,9 @@ function patch(count: number, prelude: string): Patch {
   const wt = req('node:worker_threads') as typeof import('node:worker_threads')
   const RealWorker = wt.Worker
   const workers: { terminate(): unknown }[] = []
-  let starting = true
+  // 'failed' stays: the other pool workers of a failed start report the same error later,
+  // after their terminate() was asked for, and each would otherwise still reach emscripten.
+  let phase: 'starting' | 'started' | 'failed' = 'starting'
   let fail: (err: unknown) => void = () => {}
   const failed = new Promise<never>((_, reject) => {
     fail = reject
@@ -115,8 +120,9 @@ function patch(count: number, prelude: string): Patch {
     }
   }
   // Emscripten rethrows a worker's error from its onerror handler, which kills the whole process
-  // (the trainer, here). While starting, turn that into a failed start; later, keep its behaviour
-  // (a dead pool thread would otherwise leave the main thread waiting for ever).
+  // (the trainer, here). While starting, and for ever from a start that failed, turn that into a
+  // failed start; after a good start keep its behaviour (a dead pool thread would otherwise leave
+  // the main thread waiting for ever).
   class GuardedWorker extends RealWorker {
     #onerror: ((e: unknown) => void) | undefined
     constructor(...args: ConstructorParameters<typeof RealWorker>) {
@@ -128,7 +134,7 @@ function patch(count: number, prelude: string): Patch {
     }
     set onerror(fn: ((e: unknown) => void) | undefined) {
       this.#onerror = (e) => {
-        if (!starting) return fn?.(e)
+        if (phase === 'started') return fn?.(e)
         fail(e)
       }
     }
@@ -153,8 +159,8 @@ function patch(count: number, prelude: string): Patch {
   return {
     failed,
     workers,
-    restore() {
-      starting = false
+    restore(started) {
+      phase = started ? 'started' : 'failed'
       globalThis.Blob = RealBlob
       URL.createObjectURL = realCreate
       os.cpus = realCpus
@@ -191,6 +197,7 @@ export async function initWasmWithThreads(
   if (why !== null) return (state = { requested: count, threads: 1, reason: why })
   let p: Patch | null = null
   let timer: NodeJS.Timeout | undefined
+  let started = false
   try {
     p = patch(count, options.factoryPrelude ?? factoryPrelude())
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true)
@@ -201,6 +208,7 @@ export async function initWasmWithThreads(
     const ok = await Promise.race([tf.setBackend('wasm'), timeout, p.failed])
     if (!ok || tf.getBackend() !== 'wasm') throw new Error('threaded wasm did not start in time')
     const threads = wasm.getThreadsCount()
+    started = true
     unrefPoolThreads()
     state = { requested: count, threads, ...(threads < count ? { reason: `pool capped at ${threads}` } : {}) }
   } catch (err) {
@@ -211,7 +219,7 @@ export async function initWasmWithThreads(
     state = { requested: count, threads: 1, reason: `threaded start failed: ${msg.split('\n')[0]}` }
   } finally {
     clearTimeout(timer)
-    p?.restore()
+    p?.restore(started)
   }
   return state
 }
