@@ -1,15 +1,14 @@
 /**
- * The bench models in plain tfjs ops (matMul, conv2d, moments + batchNorm, maxPool) trained with
+ * The bench models in plain tfjs ops (matMul, conv2d, the trainer's batchNormTrain, maxPool) trained with
  * tf.variableGrads and our SgdMomentum, so a step runs exactly the kernels the trainer runs.
  * bench/torch_bench.py defines the same two models for the ratio.
  */
 import * as tf from '@tensorflow/tfjs'
+import { batchNormTrain } from '../src-main/core/batchNorm'
 import { SgdMomentum } from '../src-main/core/sgd'
 
 export const MODELS = ['mlp', 'cnn'] as const
 export type ModelName = (typeof MODELS)[number]
-
-const BN_EPS = 1e-5
 
 export interface BenchModel {
   name: ModelName
@@ -47,8 +46,7 @@ function makeParams(shapes: Record<string, { shape: number[]; fanIn?: number; fi
 }
 
 function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
-  const { mean, variance } = tf.moments(x, [0, 1, 2])
-  return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D
+  return batchNormTrain(x, gamma, beta).y as tf.Tensor4D
 }
 
 function forwardFor(name: ModelName, p: Map<string, tf.Variable>): (x: tf.Tensor) => tf.Tensor2D {

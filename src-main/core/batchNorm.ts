@@ -5,8 +5,26 @@
  */
 import * as tf from '@tensorflow/tfjs'
 
-const BN_EPS = 1e-5
+export const BN_EPS = 1e-5
 const BN_MOMENTUM = 0.1
+
+export interface BatchNormOutput {
+  y: tf.Tensor
+  /** per-channel batch mean and biased variance, for the running statistics */
+  mean: tf.Tensor
+  variance: tf.Tensor
+}
+
+/**
+ * Training-mode BatchNorm over the last axis: normalise with the batch's own statistics.
+ * The one place a training forward pass normalises, so the trainer and the bench run the same
+ * kernels.
+ */
+export function batchNormTrain(z: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = BN_EPS): BatchNormOutput {
+  const axes = z.shape.slice(0, -1).map((_, i) => i)
+  const { mean, variance } = tf.moments(z, axes)
+  return { y: tf.batchNorm(z, mean, variance, beta, gamma, eps), mean, variance }
+}
 
 interface Params {
   param(name: string): tf.Variable
@@ -28,19 +46,14 @@ export class BatchNormState {
   apply(id: string, z: tf.Tensor, training: boolean): tf.Tensor {
     const gamma = this.params.param(`${id}.gamma`)
     const beta = this.params.param(`${id}.beta`)
-    let mean: tf.Tensor
-    let variance: tf.Tensor
     if (training) {
-      const axes = z.shape.slice(0, -1).map((_, i) => i)
-      const m = tf.moments(z, axes)
-      mean = m.mean
-      variance = m.variance
+      const { y, mean, variance } = batchNormTrain(z, gamma, beta)
       const count = z.size / z.shape[z.shape.length - 1]!
       this.pending.push({ id, mean: tf.keep(mean), variance: tf.keep(variance), count })
-    } else {
-      mean = this.params.buffer(`${id}.runningMean`)
-      variance = this.params.buffer(`${id}.runningVar`)
+      return y
     }
+    const mean = this.params.buffer(`${id}.runningMean`)
+    const variance = this.params.buffer(`${id}.runningVar`)
     return tf.batchNorm(z, mean, variance, beta, gamma, BN_EPS)
   }
 
