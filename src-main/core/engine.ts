@@ -8,6 +8,7 @@ import type { EpochMetrics } from '../contract/api'
 import type { Network } from './network'
 import type { SgdMomentum } from './sgd'
 import { createRng, permutation, type Rng } from './random'
+import { localStep, type TrainStep } from './step'
 
 export type Phase = EpochMetrics['phase']
 
@@ -79,6 +80,8 @@ export interface EngineOptions {
    * drawn and discarded so the order of every later epoch is the one an uninterrupted run uses.
    */
   startEpoch?: number
+  /** how a batch is trained (default: localStep on this backend); the engine does not dispose it */
+  step?: TrainStep
 }
 
 export class TrainingEngine {
@@ -149,43 +152,19 @@ export class TrainingEngine {
     const batches = Math.ceil(n / batchSize)
     let lossSum = 0
     let correct = 0
-    const vars = [...network.trainable.values()]
+    const step = this.options.step ?? localStep(network, optimizer, data.featureSize, data.numClasses)
     for (let b = 0; b < batches; b++) {
       if (this.options.shouldStop?.()) return null
       const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize))
       const { x, y } = gatherBatch(data.xTrain, data.yTrain, data.featureSize, idx)
-      const stepStats = tf.tidy(() => {
-        const xs = tf.tensor2d(x, [idx.length, data.featureSize])
-        const labels = tf.tensor1d(y, 'int32')
-        const onehot = tf.oneHot(labels, data.numClasses)
-        let hits: tf.Scalar | null = null
-        const { value, grads } = tf.variableGrads(() => {
-          const { logits } = network.forward(xs, true)
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
-          return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
-        }, vars)
-        optimizer.step(network.trainable, gradsByName(network, grads))
-        return [value, hits!] as [tf.Scalar, tf.Scalar]
-      })
-      network.commitBatchStats()
-      const [lossT, hitsT] = stepStats
-      lossSum += lossT.dataSync()[0]! * idx.length
-      correct += hitsT.dataSync()[0]!
-      tf.dispose(stepStats)
+      const r = await step.run(x, y, idx.length)
+      lossSum += r.loss * idx.length
+      correct += r.correct
       for (const cb of callbacks) cb.onBatchEnd?.(ctx, b + 1, batches)
       if (this.options.yieldEvery) await this.options.yieldEvery()
     }
     return { loss: lossSum / n, accuracy: correct / n }
   }
-}
-
-function gradsByName(network: Network, grads: tf.NamedTensorMap): Record<string, tf.Tensor> {
-  const byVarName: Record<string, tf.Tensor> = {}
-  for (const [name, v] of network.trainable) {
-    const g = grads[v.name]
-    if (g) byVarName[name] = g
-  }
-  return byVarName
 }
 
 export function gatherBatch(

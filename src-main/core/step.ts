@@ -1,0 +1,60 @@
+/**
+ * One SGD step on one batch, as a seam: the engine drives a TrainStep and does not care whether
+ * the step runs here (localStep) or is split over several trainer workers with averaged
+ * gradients (worker/parallel). The bench times the same TrainStep the trainer runs.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Network } from './network'
+import type { SgdMomentum } from './sgd'
+
+export interface StepResult {
+  /** mean cross-entropy of the batch */
+  loss: number
+  /** correctly classified examples in the batch */
+  correct: number
+}
+
+export interface TrainStep {
+  /** trains on `count` examples: x holds count × featureSize values, y their labels */
+  run(x: Float32Array, y: Int32Array, count: number): StepResult | Promise<StepResult>
+  /** frees what the step holds (not the network or the optimizer) */
+  dispose(): void
+}
+
+/** The single-worker step: forward, backward, optimizer, BN statistics, all on this backend. */
+export function localStep(network: Network, optimizer: SgdMomentum, featureSize: number, numClasses: number): TrainStep {
+  return {
+    run(x, y, count) {
+      const vars = [...network.trainable.values()]
+      const stats = tf.tidy(() => {
+        const xs = tf.tensor2d(x, [count, featureSize])
+        const labels = tf.tensor1d(y, 'int32')
+        const onehot = tf.oneHot(labels, numClasses)
+        let hits: tf.Scalar | null = null
+        const { value, grads } = tf.variableGrads(() => {
+          const { logits } = network.forward(xs, true)
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
+          return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
+        }, vars)
+        optimizer.step(network.trainable, gradsByName(network, grads))
+        return [value, hits!] as [tf.Scalar, tf.Scalar]
+      })
+      network.commitBatchStats()
+      const loss = stats[0].dataSync()[0]!
+      const correct = stats[1].dataSync()[0]!
+      tf.dispose(stats)
+      return { loss, correct }
+    },
+    dispose() {},
+  }
+}
+
+/** Gradients keyed by the network's parameter names instead of the variables' unique names. */
+export function gradsByName(network: Network, grads: tf.NamedTensorMap): Record<string, tf.Tensor> {
+  const byVarName: Record<string, tf.Tensor> = {}
+  for (const [name, v] of network.trainable) {
+    const g = grads[v.name]
+    if (g) byVarName[name] = g
+  }
+  return byVarName
+}
