@@ -6,7 +6,9 @@
 import { createRng, permutation, type Rng } from '../../core/random'
 import type { ClassificationDataset, RegressionDataset } from './types'
 
-function splitRows(count: number, dims: number, rng: Rng, x: Float32Array) {
+/** The seeded 80/20 split every toy uses: rows of x (dims values each) and their targets. */
+function split<T extends Int32Array | Float32Array>(rng: Rng, x: Float32Array, y: T, dims: number) {
+  const count = y.length
   const order = permutation(count, rng)
   const nTrain = Math.round(count * 0.8)
   const rows = (from: number, to: number) => {
@@ -14,12 +16,12 @@ function splitRows(count: number, dims: number, rng: Rng, x: Float32Array) {
     for (let i = from; i < to; i++) out.set(x.subarray(order[i]! * dims, (order[i]! + 1) * dims), (i - from) * dims)
     return out
   }
-  const pick = <T extends Int32Array | Float32Array>(y: T, from: number, to: number): T => {
+  const pick = (from: number, to: number): T => {
     const out = y.slice(0, to - from) as T
     for (let i = from; i < to; i++) out[i - from] = y[order[i]!]!
     return out
   }
-  return { nTrain, rows, pick }
+  return { xTrain: rows(0, nTrain), yTrain: pick(0, nTrain), xTest: rows(nTrain, count), yTest: pick(nTrain, count) }
 }
 
 /** Two interleaved spirals of 1,000 points each, 1.5 turns, radius 0.2…5 with a little noise. */
@@ -37,14 +39,10 @@ export function spirals(seed: number, perClass = 1000): ClassificationDataset {
     x[2 * i + 1] = r * Math.sin(angle) + 0.15 * rng.normal()
     y[i] = cls
   }
-  const { nTrain, rows, pick } = splitRows(count, 2, rng, x)
   return {
     id: 'builtin:spirals',
     task: 'classification',
-    xTrain: rows(0, nTrain),
-    yTrain: pick(y, 0, nTrain),
-    xTest: rows(nTrain, count),
-    yTest: pick(y, nTrain, count),
+    ...split(rng, x, y, 2),
     inputShape: [2],
     numClasses: 2,
     classNames: ['spiral A', 'spiral B'],
@@ -67,14 +65,10 @@ export function gaussians(seed: number, perComponent = 50): ClassificationDatase
     x[2 * i + 1] = Math.floor(k / 8) - 3.5 + 0.12 * rng.normal()
     y[i] = k
   }
-  const { nTrain, rows, pick } = splitRows(count, 2, rng, x)
   return {
     id: 'builtin:gaussians',
     task: 'classification',
-    xTrain: rows(0, nTrain),
-    yTrain: pick(y, 0, nTrain),
-    xTest: rows(nTrain, count),
-    yTest: pick(y, nTrain, count),
+    ...split(rng, x, y, 2),
     inputShape: [2],
     numClasses: 64,
     classNames: Array.from({ length: 64 }, (_, k) => `(${k % 8}, ${Math.floor(k / 8)})`),
@@ -97,14 +91,10 @@ export function sawtooth(seed: number, count = 1000): RegressionDataset {
     x[i] = 2 * rng.next()
     y[i] = sawtoothTarget(x[i]!) + 0.01 * rng.normal()
   }
-  const { nTrain, rows, pick } = splitRows(count, 1, rng, x)
   return {
     id: 'builtin:sawtooth',
     task: 'regression',
-    xTrain: rows(0, nTrain),
-    yTrain: pick(y, 0, nTrain),
-    xTest: rows(nTrain, count),
-    yTest: pick(y, nTrain, count),
+    ...split(rng, x, y, 1),
     inputShape: [1],
     numClasses: 1,
     classNames: [],

@@ -1,6 +1,7 @@
 /**
- * Light / dark / follow-the-system. The choice is an attribute on <html> that styles.css keys
- * its tokens on; `themeVersion` bumps on every change so canvas charts re-read the colours.
+ * Light / dark / follow-the-system. The theme in effect (the choice, or the system's in 'auto') is
+ * the data-theme attribute on <html> that styles.css keys its tokens on, so the dark palette is
+ * declared once; `themeVersion` bumps on every change so canvas charts re-read the colours.
  */
 import { ref } from 'vue'
 
@@ -16,21 +17,23 @@ function stored(): ThemeChoice {
 export const themeChoice = ref<ThemeChoice>(stored())
 export const themeVersion = ref(0)
 
+const systemDark = (): boolean => window.matchMedia('(prefers-color-scheme: dark)').matches
+
 export function applyTheme(choice: ThemeChoice): void {
   themeChoice.value = choice
-  const root = document.documentElement
-  if (choice === 'auto') root.removeAttribute('data-theme')
-  else root.setAttribute('data-theme', choice)
+  document.documentElement.setAttribute('data-theme', isDark() ? 'dark' : 'light')
   localStorage.setItem(KEY, choice)
   themeVersion.value++
 }
 
 export function isDark(): boolean {
   if (themeChoice.value !== 'auto') return themeChoice.value === 'dark'
-  return window.matchMedia('(prefers-color-scheme: dark)').matches
+  return systemDark()
 }
 
 if (typeof window !== 'undefined') {
   applyTheme(themeChoice.value)
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => themeVersion.value++)
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (themeChoice.value === 'auto') applyTheme('auto')
+  })
 }
