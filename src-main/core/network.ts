@@ -157,15 +157,25 @@ export class Network {
 
 /** Identity, or option A: stride-2 subsampling and zero-padded channels (no parameters). */
 function optionAShortcut(x: tf.Tensor, stride: number, out: number): tf.Tensor {
-  let s = x
-  if (stride !== 1) {
-    const [n, h, w, c] = x.shape as [number, number, number, number]
-    s = tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, stride, stride, 1])
-  }
+  const s = stride === 1 ? x : subsample(x as tf.Tensor4D, stride)
   const cin = s.shape[3]!
   if (cin === out) return s
   const front = Math.floor((out - cin) / 2)
   return tf.pad(s, [[0, 0], [0, 0], [0, 0], [front, out - cin - front]])
+}
+
+/**
+ * x[:, ::stride, ::stride, :] from ops that have gradients in tfjs (tf.stridedSlice has none, so
+ * a ResNet could not train): pad H and W up to multiples of the stride with rows that are never
+ * picked, split each into (out, stride) and keep offset 0.
+ */
+export function subsample(x: tf.Tensor4D, stride: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape
+  const oh = Math.ceil(h / stride)
+  const ow = Math.ceil(w / stride)
+  const padded = oh * stride === h && ow * stride === w ? x : tf.pad(x, [[0, 0], [0, oh * stride - h], [0, ow * stride - w], [0, 0]])
+  const split = tf.reshape(padded, [n, oh, stride, ow, stride, c])
+  return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c])
 }
 
 let counter = 0
