@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { watPlugin } from './scripts/watPlugin'
 
 const contract = resolve(__dirname, 'src-main/contract/api.ts')
 
@@ -9,6 +10,7 @@ export default defineConfig({
   // (CLI + browser-mode server) share chunks; dependencies stay external (native addons, wasm).
   main: {
     resolve: { alias: { '@contract': contract } },
+    plugins: [watPlugin()],
     build: {
       rolldownOptions: {
         input: {

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
+import { watPlugin } from './scripts/watPlugin'
 
 export default defineConfig({
+  plugins: [watPlugin()],
   resolve: {
     alias: [
       { find: /^@contract$/, replacement: resolve(__dirname, 'src-main/contract/api.ts') },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerWasmKernels } from '../../src-main/worker/kernels'
+import { setSimdEnabled } from '../../src-main/worker/kernels/simd'
 import { initWasmBackend, onCpu, relErr, runKernelValues, seededValues, withoutLeaks } from '../helpers/wasm'
 
 type Shape4 = [number, number, number, number]
@@ -37,6 +38,12 @@ const cases: Case[] = [
   { name: '[3,2] window, strides [1,2]', x: [2, 8, 8, 3], filterSize: [3, 2], strides: [1, 2], pad: 'valid', input: (v) => v },
   { name: 'numeric pad 1, ceil rounding', x: [1, 6, 6, 2], filterSize: 3, strides: 2, pad: 1, input: coarse, dimRoundingMode: 'ceil' },
   { name: 'all zeros', x: [1, 4, 4, 2], filterSize: 2, strides: 2, pad: 'valid', input: (v) => v.map(() => 0) },
+  // Channels in fours: the SIMD path, with ties, zeros, −∞ and NaN mixed into its windows.
+  { name: '2×2/2 coarse, 8 channels', x: [2, 8, 8, 8], filterSize: 2, strides: 2, pad: 'valid', input: coarse },
+  {
+    name: '2×2/2 ties, −∞ and NaN, 4 channels', x: [3, 6, 4, 4], filterSize: 2, strides: 2, pad: 'valid',
+    input: (v) => v.map((x) => [0, 1, 1, -Infinity, NaN, 0.5][Math.floor((x + 1) * 3)]!),
+  },
 ]
 
 function run(c: Case, xv: Float32Array): Float32Array {
@@ -52,13 +59,22 @@ function run(c: Case, xv: Float32Array): Float32Array {
 
 describe('wasm MaxPoolGrad override', () => {
   for (const c of cases) {
-    it(`matches cpu: ${c.name}`, async () => {
-      const xv = c.input(seededValues(c.x.reduce((a, b) => a * b), 3))
-      const wasm = withoutLeaks(() => run(c, xv))
-      const cpu = await onCpu(() => run(c, xv))
-      errors[c.name] = relErr(wasm, cpu)
-      expect(errors[c.name]).toBeLessThanOrEqual(TOL)
-    })
+    for (const simd of [true, false]) {
+      it(`matches cpu: ${c.name}${simd ? '' : ' (JavaScript path)'}`, async () => {
+        const xv = c.input(seededValues(c.x.reduce((a, b) => a * b), 3))
+        setSimdEnabled(simd)
+        try {
+          const wasm = withoutLeaks(() => run(c, xv))
+          const cpu = await onCpu(() => run(c, xv))
+          errors[`${c.name}${simd ? '' : ' js'}`] = relErr(wasm, cpu)
+          expect(errors[`${c.name}${simd ? '' : ' js'}`]).toBeLessThanOrEqual(TOL)
+          // relErr skips cpu's non-finite entries; a dx is never NaN in either, so compare zeros too.
+          expect(Array.from(wasm, (v) => v === 0)).toEqual(Array.from(cpu, (v) => v === 0))
+        } finally {
+          setSimdEnabled(true)
+        }
+      })
+    }
   }
 
   it('routes a tie to the first maximum in row-major window order, like cpu and PyTorch', () => {

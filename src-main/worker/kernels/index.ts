@@ -1,5 +1,6 @@
 /**
- * Our kernels for the wasm backend: the ones it lacks (Conv2DBackpropFilter) and overrides of
+ * Our kernels for the wasm backend: the ones it lacks (Conv2DBackpropFilter, the fused training
+ * BatchNorm that core/batchNorm.ts uses where a backend has it) and overrides of
  * stock kernels that are slow (transposed matmuls, Conv2DBackpropInput, Tile, copying Identity
  * and Cast) or disagree with `cpu` (MaxPoolGrad ties, float32 Sum/Mean accumulation). Each is
  * tested against `cpu` in test/unit/wasmKernels-*.test.ts; rerun those on every tfjs upgrade,
@@ -12,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { BACKEND, type WasmKernel } from './util'
 import { batchMatMulKernel } from './wasmBatchMatMul'
+import { batchNormTrainGradKernel, batchNormTrainKernel } from './wasmBatchNorm'
 import { conv2DBackpropFilterKernel } from './wasmConv2DBackpropFilter'
 import { conv2DBackpropInputKernel } from './wasmConv2DBackpropInput'
 import { castKernel, identityKernel } from './wasmIdentity'
@@ -29,6 +31,8 @@ const KERNELS: WasmKernel[] = [
   tileKernel,
   identityKernel,
   castKernel,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
 ]
 
 /** Names of all our wasm kernels, in registration order. */
