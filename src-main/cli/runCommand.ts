@@ -3,7 +3,7 @@
  * --json), and print the results. Ctrl-C cancels the runs in flight.
  */
 import { resolve } from 'node:path'
-import { CRITERIA, METHODS, type ApiEvent, type RunSummary } from '../contract/api'
+import { CRITERIA, METHODS, backendLabel, type ApiEvent, type BackendInfo, type RunSummary } from '../contract/api'
 import { createService } from '../service/createService'
 import type { SplineLabService } from '../service/service'
 import { resolveDatasetFlag } from './importCommand'
@@ -82,11 +82,14 @@ function eventLine(e: ApiEvent): string {
   }
 }
 
-export function describe(s: RunSummary): string {
+/** `backend`: the trainer's, for the adapter or thread count behind the run's stored backend name
+ * (the adapter is known also when a run forced webgpu on a trainer that had skipped it) */
+export function describe(s: RunSummary, backend?: BackendInfo | null): string {
+  const on = backend && s.backend ? backendLabel({ ...backend, backend: s.backend }) : (s.backend ?? '?')
   const acc = s.testAccuracy == null ? '–' : `${(s.testAccuracy * 100).toFixed(1)}%`
   const pruned = s.criterion ? ` ${s.criterion} ${Math.round((s.ratio ?? 0) * 100)}%,` : ''
   const macs = s.macs == null ? '' : `, ${(s.macs / 1e6).toFixed(2)} MMAC`
-  return `run ${s.id} ${s.status} on ${s.backend ?? '?'}: ${s.method}${pruned} ${s.epochsDone} epochs, test accuracy ${acc}, spline EB ${s.ebEpoch ?? '–'}, BN EB ${s.bnEbEpoch ?? '–'}${macs}`
+  return `run ${s.id} ${s.status} on ${on}: ${s.method}${pruned} ${s.epochsDone} epochs, test accuracy ${acc}, spline EB ${s.ebEpoch ?? '–'}, BN EB ${s.bnEbEpoch ?? '–'}${macs}`
 }
 
 export function cancelOnSignal(service: SplineLabService, runIds: string[]): void {
@@ -122,13 +125,24 @@ export async function followAndPrint(
 ): Promise<number> {
   cancelOnSignal(service, [runId])
   const [summary] = await follow(service, [runId], json, events)
-  const out = { ...runResult(summary!, (Date.now() - started) / 1000), ...extra }
+  const backend = await trainerBackend(service)
+  const out = { ...runResult(summary!, (Date.now() - started) / 1000), ...(backend ? { backendInfo: backend } : {}), ...extra }
   if (json) process.stdout.write(JSON.stringify(out) + '\n')
   else {
-    process.stdout.write(`${describe(summary!)}, ${formatSeconds(out.wallSeconds)}\n`)
+    process.stdout.write(`${describe(summary!, backend)}, ${formatSeconds(out.wallSeconds)}\n`)
     if (summary!.error) process.stderr.write(`error: ${summary!.error}\n`)
   }
   return summary!.status === 'finished' ? 0 : summary!.status === 'cancelled' ? 130 : 1
+}
+
+/** The trainer's backend, attempts and adapter or threads; null if the trainer never started. */
+async function trainerBackend(service: SplineLabService): Promise<BackendInfo | null> {
+  try {
+    const { version: _v, transport: _t, ...info } = await service.call('system.info', {})
+    return info
+  } catch {
+    return null
+  }
 }
 
 export async function cmdSweep(argv: string[]): Promise<number> {

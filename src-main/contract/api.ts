@@ -13,6 +13,7 @@ export type { ArchSpec, CostSummary }
 export * from './runConfig'
 export * from './datasets'
 export * from './outputs'
+export * from './backendLabel'
 import { DatasetImportOptionsSchema } from './datasets'
 import type { DatasetInfo } from './datasets'
 import { EXPORT_FORMATS, type ExportResult, type PartitionResult } from './outputs'
@@ -40,6 +41,28 @@ export interface BackendInfo {
   tfjsVersion: string
   /** whether our own wasm kernels (Conv2DBackpropFilter, …) are registered */
   customKernels: string[]
+  /** the WebGPU adapter found, when the webgpu backend was tried (also when it was skipped) */
+  webgpu?: WebgpuAdapterSummary
+  /** wasm's thread pool, when wasm was loaded (SPLINE_LAB_WASM_THREADS asks for more than 1) */
+  wasmThreads?: WasmThreadsInfo
+}
+
+export interface WebgpuAdapterSummary {
+  vendor: string
+  architecture: string
+  device: string
+  description: string
+  /** a software rasteriser (lavapipe/llvmpipe, SwiftShader, WARP): skipped in auto mode */
+  cpu: boolean
+}
+
+export interface WasmThreadsInfo {
+  /** threads asked for (SPLINE_LAB_WASM_THREADS, default 1) */
+  requested: number
+  /** threads XNNPACK actually runs with */
+  threads: number
+  /** why fewer than requested run, or that one was asked for */
+  reason?: string
 }
 
 export interface RunSummary {

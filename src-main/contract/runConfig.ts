@@ -45,7 +45,7 @@ export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], (typeof CRITERI
   'prune-after': 'bn-slimming',
   'prune-at-init': 'loss-preservation',
 }
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const
 
 const finite = (schema: z.ZodNumber) => schema.refine(Number.isFinite, 'must be a finite number')
 

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { RunConfigSchema, describeZodError } from '../contract/api'
-import { selectBackend, switchBackend } from './backend'
+import { releaseBackend, selectBackend, switchBackend } from './backend'
 import type { FromWorker, ToWorker } from './protocol'
 import { runJob } from './runJob'
 import { runPartition } from './partitionJob'
@@ -18,6 +18,8 @@ if (!port) throw new Error('trainerWorker must run as a worker thread')
 const post = (m: FromWorker) => port.postMessage(m)
 let current: { runId: string; cancelled: boolean } | null = null
 let defaultBackend = 'cpu'
+/** after 'shutdown': the GPU device (if any) is released once the run in progress stops */
+let shuttingDown = false
 
 const ready = selectBackend(String(workerData?.backend ?? process.env.SPLINE_LAB_BACKEND ?? 'auto'))
   .then((info) => {
@@ -44,7 +46,10 @@ port.on('message', (msg: ToWorker) => {
         )
       break
     case 'shutdown':
+      shuttingDown = true
       if (current) current.cancelled = true
+      // A start queued behind `ready` runs first and releases in its own `finally`.
+      void ready.then(() => (current ? undefined : releaseBackend()))
       port.close()
       break
     default:
@@ -75,5 +80,6 @@ async function start(runId: string, rawConfig: unknown, dataDir?: string, resume
     post({ type: 'failed', runId, error: err instanceof Error ? err.message : String(err) })
   } finally {
     current = null
+    if (shuttingDown) await releaseBackend()
   }
 }
