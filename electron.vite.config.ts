@@ -18,6 +18,8 @@ export default defineConfig({
           trainer: resolve(__dirname, 'src-main/worker/trainerWorker.ts'),
           importer: resolve(__dirname, 'src-main/data/importWorker.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
+          // `spline-lab bench` runs this (out/main/bench.js); `npm run bench` builds the same code alone
+          bench: resolve(__dirname, 'bench/run.ts'),
         },
       },
     },

@@ -5,9 +5,23 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import * as wasm from '@tensorflow/tfjs-backend-wasm'
+import type { Network } from '../src-main/core/network'
+import type { SgdMomentum } from '../src-main/core/sgd'
+import { localStep, type TrainStep } from '../src-main/core/step'
 import { activeWasmKernels, registerWasmKernels } from '../src-main/worker/kernels'
 import { initWasmWithThreads } from '../src-main/worker/kernels/wasmThreads'
-import { createModel, makeBatches, type ModelName } from './models'
+import { CLASSES, createModel, makeBatches, type ModelName } from './models'
+
+/**
+ * How a configuration trains a batch: the name of a TrainStep factory. Configurations cross
+ * process boundaries as JSON, so the hook is a name looked up here; a data-parallel step (or any
+ * other TrainStep) becomes a row by adding its factory and naming it in a configuration.
+ */
+export type StepFactory = (network: Network, optimizer: SgdMomentum, featureSize: number, classes: number) => TrainStep | Promise<TrainStep>
+
+export const STEPS: Record<string, StepFactory> = {
+  local: localStep,
+}
 
 export interface RunConfig {
   /** row label in the table */
@@ -16,6 +30,8 @@ export interface RunConfig {
   /** our wasm kernels to register ('Conv2DBackpropFilter' alone is stock wasm made able to train a CNN) */
   kernels: string[]
   threads: number
+  /** key of STEPS; absent: 'local' (the trainer's own step) */
+  step?: string
   models: ModelName[]
   batch: number
   /** seconds of warm-up, then `windows` windows of about `windowSeconds` each */
@@ -30,6 +46,8 @@ export interface ModelResult {
   windows: number[]
   stepsPerWindow: number
   msPerStep: number
+  /** trainable parameters of the Network (compared with PyTorch's count) */
+  params: number
 }
 
 export interface RunResult {
@@ -59,47 +77,51 @@ export async function setUp(config: Pick<RunConfig, 'backend' | 'kernels' | 'thr
   return { threads, ...(note ? { note } : {}) }
 }
 
-function median(xs: number[]): number {
+export function stepFactory(name: string | undefined): StepFactory {
+  const factory = STEPS[name ?? 'local']
+  if (!factory) throw new Error(`unknown train step '${name}' (known: ${Object.keys(STEPS).join(', ')})`)
+  return factory
+}
+
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-export function measureModel(name: ModelName, config: RunConfig): ModelResult {
+export async function measureModel(name: ModelName, config: RunConfig): Promise<ModelResult> {
   const model = createModel(name)
-  const batches = makeBatches(model, config.batch)
-  const shape = [config.batch, ...model.inputShape]
+  const step = await stepFactory(config.step)(model.network, model.optimizer, model.featureSize, CLASSES)
+  const batches = makeBatches(model.featureSize, config.batch)
   let i = 0
-  const step = (): tf.Scalar => {
-    const b = batches[i++ % batches.length]!
-    return tf.tidy(() => model.step(tf.tensor(b.x, shape), tf.tensor1d(b.y, 'int32')))
-  }
-  const run = (n: number): number => {
+  const run = async (n: number): Promise<number> => {
     const t0 = performance.now()
     for (let s = 0; s < n; s++) {
-      const loss = step()
-      // Read the last loss only: the wasm backend is synchronous, and a read per step would add
-      // a copy the trainer does not make.
-      if (s === n - 1) loss.dataSync()
-      loss.dispose()
+      const b = batches[i++ % batches.length]!
+      // Awaited as the engine awaits it; the step reads loss and hits back every batch, as in
+      // training, so that sync is timed too.
+      await step.run(b.x, b.y, config.batch)
     }
     return performance.now() - t0
   }
-  // Warm up (XNNPACK operator creation, heap growth, JIT), then size windows from its pace.
-  let warmMs = run(1)
-  let warmSteps = 1
-  while (warmMs < config.warmupSeconds * 1000) {
-    const n = Math.max(1, Math.ceil(warmSteps / 2))
-    warmMs += run(n)
-    warmSteps += n
+  try {
+    // Warm up (XNNPACK operator creation, heap growth, JIT), then size windows from its pace.
+    let warmMs = await run(1)
+    let warmSteps = 1
+    while (warmMs < config.warmupSeconds * 1000) {
+      const n = Math.max(1, Math.ceil(warmSteps / 2))
+      warmMs += await run(n)
+      warmSteps += n
+    }
+    const stepsPerWindow = Math.max(1, Math.round((config.windowSeconds * 1000) / (warmMs / warmSteps)))
+    const rates: number[] = []
+    for (let w = 0; w < config.windows; w++) rates.push((stepsPerWindow * config.batch * 1000) / (await run(stepsPerWindow)))
+    const sps = median(rates)
+    return { model: name, samplesPerSec: sps, windows: rates, stepsPerWindow, msPerStep: (config.batch * 1000) / sps, params: model.network.paramCount() }
+  } finally {
+    step.dispose()
+    model.dispose()
   }
-  const msPerStepWarm = warmMs / warmSteps
-  const stepsPerWindow = Math.max(1, Math.round((config.windowSeconds * 1000) / msPerStepWarm))
-  const rates: number[] = []
-  for (let w = 0; w < config.windows; w++) rates.push((stepsPerWindow * config.batch * 1000) / run(stepsPerWindow))
-  model.dispose()
-  const sps = median(rates)
-  return { model: name, samplesPerSec: sps, windows: rates, stepsPerWindow, msPerStep: (config.batch * 1000) / sps }
 }
 
 export async function runChild(config: RunConfig): Promise<RunResult> {
@@ -107,7 +129,7 @@ export async function runChild(config: RunConfig): Promise<RunResult> {
   const results: ModelResult[] = []
   for (const m of config.models) {
     const tensorsBefore = tf.memory().numTensors
-    results.push(measureModel(m, config))
+    results.push(await measureModel(m, config))
     const leaked = tf.memory().numTensors - tensorsBefore
     if (leaked !== 0) throw new Error(`${m} on ${config.label}: ${leaked} tensors leaked per run`)
   }
@@ -130,10 +152,10 @@ export interface KernelTime {
 /** Per-kernel time of one training step (after warm-up), largest first: where to look next. */
 export async function profileModel(name: ModelName, batch: number): Promise<KernelTime[]> {
   const model = createModel(name)
-  const [b] = makeBatches(model, batch, 1)
-  const shape = [batch, ...model.inputShape]
+  const step = localStep(model.network, model.optimizer, model.featureSize, CLASSES)
+  const [b] = makeBatches(model.featureSize, batch, 1)
   const once = (): void => {
-    tf.tidy(() => model.step(tf.tensor(b!.x, shape), tf.tensor1d(b!.y, 'int32'))).dispose()
+    step.run(b!.x, b!.y, batch)
   }
   for (let i = 0; i < 3; i++) once()
   const info = await tf.profile(once)
@@ -145,6 +167,7 @@ export async function profileModel(name: ModelName, batch: number): Promise<Kern
     t.calls++
     by.set(key, t)
   }
+  step.dispose()
   model.dispose()
   return [...by.values()].sort((x, y) => y.ms - x.ms)
 }

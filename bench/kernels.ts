@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES } from '../src-main/worker/kernels'
-import { createModel, makeBatches, seeded, type ModelName } from './models'
+import { CLASSES, createModel, makeBatches, seeded, type ModelName } from './models'
+import { relErr } from './relErr'
 
 export interface KernelRow {
   kernel: string
@@ -84,17 +85,6 @@ function cases(): Case[] {
   ]
 }
 
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0
-  let scale = 0
-  for (let i = 0; i < b.length; i++) {
-    if (!Number.isFinite(a[i]!)) return Infinity
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
-    scale = Math.max(scale, Math.abs(b[i]!))
-  }
-  return diff / Math.max(scale, 1e-6)
-}
-
 function exec(c: Case, inputs: tf.NamedTensorMap): tf.Tensor[] {
   return [tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor]
 }
@@ -170,15 +160,19 @@ export interface GradRow {
 
 /** Max over parameters of the relative gradient error vs cpu, stock wasm vs ours. */
 export async function gradientErrors(models: readonly ModelName[]): Promise<GradRow[]> {
+  // The same seed gives the same initial weights on every backend.
   const grads = (name: ModelName): Float32Array[] => {
     const m = createModel(name)
-    const [b] = makeBatches(m, 64, 1)
+    const [b] = makeBatches(m.featureSize, 64, 1)
+    const vars = [...m.network.trainable.values()]
     const out = tf.tidy(() => {
-      const x = tf.tensor(b!.x, [64, ...m.inputShape])
-      const onehot = tf.oneHot(tf.tensor1d(b!.y, 'int32'), 10)
-      const { grads: g } = tf.variableGrads(() => m.loss(x, onehot), [...m.params.values()])
-      return Object.values(g).map((v) => v.dataSync() as Float32Array)
+      const x = tf.tensor2d(b!.x, [64, m.featureSize])
+      const onehot = tf.oneHot(tf.tensor1d(b!.y, 'int32'), CLASSES)
+      const { grads: g } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(onehot, m.network.forward(x, true).logits) as tf.Scalar, vars)
+      return vars.map((v) => g[v.name]!.dataSync() as Float32Array)
     })
+    m.network.discardBatchStats()
     m.dispose()
     return out
   }

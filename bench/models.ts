@@ -1,28 +1,72 @@
 /**
- * The bench models in plain tfjs ops (matMul, conv2d, the trainer's batchNormTrain, maxPool) trained with
- * tf.variableGrads and our SgdMomentum, so a step runs exactly the kernels the trainer runs.
- * bench/torch_bench.py defines the same two models for the ratio.
+ * The bench models, built and trained on the product's own path: an ArchSpec → `Network`, trained
+ * by a `TrainStep` (the product's `localStep` unless a configuration names another) with the
+ * product's `SgdMomentum`. bench/torch_bench.py defines the same three models for the ratio;
+ * the parameter counts of both are compared in every run.
  */
-import * as tf from '@tensorflow/tfjs'
-import { batchNormTrain } from '../src-main/core/batchNorm'
+import { buildSpec } from '../src-main/core/models'
+import { Network } from '../src-main/core/network'
 import { SgdMomentum } from '../src-main/core/sgd'
+import type { ArchSpec } from '../src-main/core/spec'
+import type { BenchModelName } from './options'
 
-export const MODELS = ['mlp', 'cnn'] as const
-export type ModelName = (typeof MODELS)[number]
+export { BENCH_MODELS as MODELS, type BenchModelName as ModelName } from './options'
+
+/** lr 0.01, momentum 0.9, weight decay 5e-4: the same in torch_bench.py. */
+export const SGD = { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 } as const
+
+export const CLASSES = 10
+
+/**
+ * mlp: 784-512-512-10 with ReLU and biases. The product's buildSpec('mlp') puts a BN after every
+ * dense layer; the mlp PyTorch users compare against has none, so its spec is written out here
+ * (a dense layer without BN has a bias, as nn.Linear).
+ * cnn: buildSpec('cnn') on 28×28×1 is exactly conv3×3·16 → BN → ReLU → maxpool2 → conv3×3·32 →
+ * BN → ReLU → maxpool2 → dense 10, convs without bias.
+ * vgg11: buildSpec('vgg11', width 0.25) on 32×32×3: CIFAR VGG-11 with BN, channels
+ * 16-M-32-M-64-64-M-128-128-M-128-128, global average pool (2×2 maps), dense 10.
+ */
+export function benchSpec(name: BenchModelName): ArchSpec {
+  if (name === 'mlp') {
+    return {
+      family: 'mlp',
+      name: 'mlp',
+      input: [784],
+      classes: CLASSES,
+      layers: [
+        { kind: 'dense', name: 'fc1', units: 512, bn: false, relu: true },
+        { kind: 'dense', name: 'fc2', units: 512, bn: false, relu: true },
+      ],
+    }
+  }
+  if (name === 'cnn') return buildSpec('cnn', [28, 28, 1], CLASSES)
+  return buildSpec('vgg11', [32, 32, 3], CLASSES, { width: 0.25 })
+}
 
 export interface BenchModel {
-  name: ModelName
-  params: Map<string, tf.Variable>
-  /** mean softmax cross-entropy of a batch (call inside a tidy / gradient scope) */
-  loss(x: tf.Tensor, onehot: tf.Tensor): tf.Scalar
-  /** one SGD step on (x, labels); returns the loss, still on the backend */
-  step(x: tf.Tensor, labels: tf.Tensor1D): tf.Scalar
-  /** the input shape of one example */
-  inputShape: number[]
+  name: BenchModelName
+  network: Network
+  optimizer: SgdMomentum
+  featureSize: number
   dispose(): void
 }
 
-/** Seeded uniform [-1, 1) values so every backend starts from the same weights. */
+export function createModel(name: BenchModelName, seed = 1): BenchModel {
+  const network = new Network(benchSpec(name), seed)
+  const optimizer = new SgdMomentum({ ...SGD })
+  return {
+    name,
+    network,
+    optimizer,
+    featureSize: network.spec.input.reduce((a, b) => a * b, 1),
+    dispose() {
+      optimizer.dispose()
+      network.dispose()
+    },
+  }
+}
+
+/** Seeded uniform [-1, 1) values, so every backend sees the same inputs. */
 export function seeded(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0
   const out = new Float32Array(n)
@@ -33,86 +77,10 @@ export function seeded(n: number, seed: number, scale = 1): Float32Array {
   return out
 }
 
-function makeParams(shapes: Record<string, { shape: number[]; fanIn?: number; fill?: number }>) {
-  const params = new Map<string, tf.Variable>()
-  let seed = 1
-  for (const [name, { shape, fanIn, fill }] of Object.entries(shapes)) {
-    const n = shape.reduce((a, b) => a * b, 1)
-    // Uniform with the variance of Kaiming-normal: std √(2/fanIn) = scale/√3.
-    const values = fanIn ? seeded(n, seed++, Math.sqrt(6 / fanIn)) : new Float32Array(n).fill(fill ?? 0)
-    params.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `bench.${name}.${Math.random()}`)))
-  }
-  return params
-}
-
-function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
-  return batchNormTrain(x, gamma, beta).y as tf.Tensor4D
-}
-
-function forwardFor(name: ModelName, p: Map<string, tf.Variable>): (x: tf.Tensor) => tf.Tensor2D {
-  const v = (k: string): tf.Variable => p.get(k)!
-  if (name === 'mlp') {
-    return (x) => {
-      let h = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, v('fc1.w')), v('fc1.b'))) as tf.Tensor2D
-      h = tf.relu(tf.add(tf.matMul(h, v('fc2.w')), v('fc2.b'))) as tf.Tensor2D
-      return tf.add(tf.matMul(h, v('fc3.w')), v('fc3.b')) as tf.Tensor2D
-    }
-  }
-  return (x) => {
-    let h = tf.conv2d(x as tf.Tensor4D, v('conv1.w') as tf.Tensor4D, 1, 'same')
-    h = tf.maxPool(tf.relu(batchNorm(h, v('bn1.g'), v('bn1.b'))), 2, 2, 'valid')
-    h = tf.conv2d(h, v('conv2.w') as tf.Tensor4D, 1, 'same')
-    h = tf.maxPool(tf.relu(batchNorm(h, v('bn2.g'), v('bn2.b'))), 2, 2, 'valid')
-    const flat = tf.reshape(h, [h.shape[0], 7 * 7 * 32]) as tf.Tensor2D
-    return tf.add(tf.matMul(flat, v('fc.w')), v('fc.b')) as tf.Tensor2D
-  }
-}
-
-export function createModel(name: ModelName): BenchModel {
-  // Conv layers carry no bias: the BN after each one cancels it (same in torch_bench.py).
-  const params = name === 'mlp'
-    ? makeParams({
-      'fc1.w': { shape: [784, 512], fanIn: 784 }, 'fc1.b': { shape: [512] },
-      'fc2.w': { shape: [512, 512], fanIn: 512 }, 'fc2.b': { shape: [512] },
-      'fc3.w': { shape: [512, 10], fanIn: 512 }, 'fc3.b': { shape: [10] },
-    })
-    : makeParams({
-      'conv1.w': { shape: [3, 3, 1, 16], fanIn: 9 }, 'bn1.g': { shape: [16], fill: 1 }, 'bn1.b': { shape: [16] },
-      'conv2.w': { shape: [3, 3, 16, 32], fanIn: 144 }, 'bn2.g': { shape: [32], fill: 1 }, 'bn2.b': { shape: [32] },
-      'fc.w': { shape: [1568, 10], fanIn: 1568 }, 'fc.b': { shape: [10] },
-    })
-  const forward = forwardFor(name, params)
-  const sgd = new SgdMomentum({ lr: 0.01, momentum: 0.9, weightDecay: 5e-4 })
-  const byVar = new Map([...params].map(([k, v]) => [v.name, k]))
-  const loss = (x: tf.Tensor, onehot: tf.Tensor): tf.Scalar =>
-    tf.losses.softmaxCrossEntropy(onehot, forward(x)) as tf.Scalar
-  return {
-    name,
-    params,
-    inputShape: name === 'mlp' ? [784] : [28, 28, 1],
-    loss,
-    step(x, labels) {
-      return tf.tidy(() => {
-        const onehot = tf.oneHot(labels, 10)
-        const { value, grads } = tf.variableGrads(() => loss(x, onehot), [...params.values()])
-        const named: Record<string, tf.Tensor> = {}
-        for (const [varName, g] of Object.entries(grads)) named[byVar.get(varName)!] = g
-        sgd.step(params, named)
-        return value
-      })
-    },
-    dispose() {
-      sgd.dispose()
-      for (const p of params.values()) p.dispose()
-    },
-  }
-}
-
-/** A few fixed batches, cycled by the harness; uploaded per step like the trainer's. */
-export function makeBatches(model: BenchModel, batch: number, count = 4): { x: Float32Array; y: Int32Array }[] {
-  const feat = model.inputShape.reduce((a, b) => a * b, 1)
+/** A few fixed batches, cycled by the harness; a TrainStep uploads each one, as in training. */
+export function makeBatches(featureSize: number, batch: number, count = 4): { x: Float32Array; y: Int32Array }[] {
   return Array.from({ length: count }, (_, i) => ({
-    x: seeded(batch * feat, 1000 + i).map((v) => (v + 1) / 2),
-    y: Int32Array.from(seeded(batch, 2000 + i), (v) => Math.floor((v + 1) * 5) % 10),
+    x: seeded(batch * featureSize, 1000 + i),
+    y: Int32Array.from(seeded(batch, 2000 + i), (v) => Math.floor((v + 1) * 5) % CLASSES),
   }))
 }

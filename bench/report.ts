@@ -1,59 +1,23 @@
-/** The bench's JSON shape and its table. */
-import type { KernelTime, RunResult } from './harness'
-import type { GradRow, KernelRow } from './kernels'
-import type { ModelName } from './models'
+/** The bench's tables, from its JSON (a fresh run, or `--report FILE` of an earlier one). */
+import type { RunResult } from './harness'
+import type { BenchReport, TorchResult } from './types'
+import { lpad, num, pad, sci, table } from './format'
+import { epochLines, paramLines, splineLines, storeLines } from './reportSections'
 
-export interface TorchResult {
-  model: ModelName
-  samplesPerSec: number
-  windows: number[]
-  threads: number
-  version: string
+export type { BenchReport, TorchResult } from './types'
+
+const modelsOf = (r: BenchReport): string[] => [...new Set(r.runs.flatMap((x) => x.results.map((y) => y.model)))]
+
+/** Our rows with every kernel registered: the ones compared with PyTorch. */
+export function oursRuns(r: BenchReport): RunResult[] {
+  const all = Math.max(0, ...r.runs.map((x) => x.kernels.length))
+  return r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all && (x.config.step ?? 'local') === 'local')
 }
 
-export interface BenchReport {
-  startedAt: string
-  seconds: number
-  machine: {
-    cpu: string
-    cores: number
-    memoryGiB: number
-    platform: string
-    node: string
-    tfjs: string
-    loadAverage: { before: number[]; after: number[] }
-  }
-  batch: number
-  /** configurations took turns this many times; each figure is the median of all its windows */
-  rounds: number
-  runs: RunResult[]
-  /** results, or why PyTorch was not measured */
-  torch: TorchResult[] | string
-  kernels: { kernels: KernelRow[]; gradients: GradRow[] } | null
-  profile: Record<string, KernelTime[]> | null
-}
-
-const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length))
-const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s)
-const num = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
-const sci = (x: number | null): string => (x === null ? '–' : x === 0 ? '0' : x.toExponential(1))
-
-function table(head: string[], rows: string[][], right: boolean[]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]): string => r.map((c, i) => (right[i] ? lpad(c, w[i]!) : pad(c, w[i]!))).join('  ')
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n')
-}
-
-export function printReport(r: BenchReport, file: string): void {
-  const out: string[] = []
-  const m = r.machine
-  out.push(`\nSpline Lab bench — ${r.startedAt}, ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}`)
-  out.push(`node ${m.node}, tfjs ${m.tfjs}, batch ${r.batch}, ${r.rounds} round(s); load average ` +
-    `${m.loadAverage.before[0]!.toFixed(2)} → ${m.loadAverage.after[0]!.toFixed(2)}\n`)
+function trainingLines(r: BenchReport): string[] {
   const torch = typeof r.torch === 'string' ? [] : r.torch
-  const models = [...new Set(r.runs.flatMap((x) => x.results.map((y) => y.model)))]
   const rows: string[][] = []
-  for (const model of models) {
+  for (const model of modelsOf(r)) {
     const stock = r.runs.find((x) => x.config.label === 'wasm stock')?.results.find((y) => y.model === model)
     let prev: number | null = null
     for (const run of r.runs) {
@@ -72,45 +36,70 @@ export function printReport(r: BenchReport, file: string): void {
         num(t.samplesPerSec), num((r.batch * 1000) / t.samplesPerSec), '', ''])
     }
   }
-  out.push(table(['model', 'configuration', 'samples/s', 'ms/step', 'vs stock', 'vs prev row'], rows,
-    [false, false, true, true, true, true]))
-  if (typeof r.torch === 'string') out.push(`\n${r.torch}`)
-  else {
-    out.push('\nours / PyTorch (same run):')
-    const all = Math.max(...r.runs.map((x) => x.kernels.length))
-    const ours = r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all)
-    for (const model of models) {
-      const line = (label: string, a: number | undefined, b: number | undefined): void => {
-        if (a !== undefined && b !== undefined) out.push(`  ${pad(model, 4)} ${pad(label, 50)} ${(a / b).toFixed(2)}×`)
-      }
-      const rate = (run: RunResult): number | undefined => run.results.find((y) => y.model === model)?.samplesPerSec
-      const t = torch.filter((x) => x.model === model)
-      for (const run of ours) {
-        line(`${run.config.label} vs PyTorch ${run.threads} thread(s)`, rate(run),
-          t.find((x) => x.threads === run.threads)?.samplesPerSec)
-      }
-      const best = (xs: (number | undefined)[]): number | undefined => {
-        const ok = xs.filter((x): x is number => x !== undefined)
-        return ok.length > 0 ? Math.max(...ok) : undefined
-      }
-      line('best of ours vs best of PyTorch', best(ours.map(rate)), best(t.map((x) => x.samplesPerSec)))
+  if (rows.length === 0) return []
+  return ['training samples/s (Network + localStep + SgdMomentum, synthetic batches):',
+    table(['model', 'configuration', 'samples/s', 'ms/step', 'vs stock', 'vs prev row'], rows, [false, false, true, true, true, true])]
+}
+
+function ratioLines(r: BenchReport): string[] {
+  if (r.runs.length === 0) return []
+  if (typeof r.torch === 'string') return [r.torch]
+  const torch: TorchResult[] = r.torch
+  const rows: string[][] = []
+  const ours = oursRuns(r)
+  for (const model of modelsOf(r)) {
+    const line = (label: string, a: number | undefined, b: number | undefined): void => {
+      if (a !== undefined && b !== undefined) rows.push([model, label, `${(a / b).toFixed(2)}×`])
     }
+    const rate = (run: RunResult): number | undefined => run.results.find((y) => y.model === model)?.samplesPerSec
+    const t = torch.filter((x) => x.model === model)
+    for (const run of ours) {
+      line(`${run.config.label} vs PyTorch ${run.threads} thread(s)`, rate(run), t.find((x) => x.threads === run.threads)?.samplesPerSec)
+    }
+    const best = (xs: (number | undefined)[]): number | undefined => {
+      const ok = xs.filter((x): x is number => x !== undefined)
+      return ok.length > 0 ? Math.max(...ok) : undefined
+    }
+    line('best of ours vs best of PyTorch', best(ours.map(rate)), best(t.map((x) => x.samplesPerSec)))
   }
-  if (r.kernels) {
-    out.push('\nkernels at the bench sizes (wasm, 1 thread; error = max|a−b| / max|cpu|):')
-    out.push(table(['kernel', 'case', 'stock ms', 'ours ms', 'speedup', 'stock err', 'ours err'],
+  return ['ours / PyTorch, samples/s (same run):', table(['model', 'comparison', 'ratio'], rows, [false, false, true])]
+}
+
+function kernelLines(r: BenchReport): string[] {
+  if (!r.kernels) return []
+  return [
+    'kernels at the bench sizes (wasm, 1 thread; error = max|a−b| / max|cpu|):',
+    table(['kernel', 'case', 'stock ms', 'ours ms', 'speedup', 'stock err', 'ours err'],
       r.kernels.kernels.map((k) => [k.kernel, k.label, k.stockMs === null ? 'missing' : num(k.stockMs), num(k.oursMs),
         k.stockMs === null ? '' : `${num(k.stockMs / k.oursMs)}×`, sci(k.stockErr), sci(k.oursErr)]),
-      [false, false, true, true, true, true, true]))
-    out.push('\nwhole-model gradient vs cpu (max over parameters of the relative error):')
-    for (const g of r.kernels.gradients) out.push(`  ${pad(g.model, 4)} stock wasm ${sci(g.stockErr)}   ours ${sci(g.oursErr)}`)
-  }
-  if (r.profile) {
-    for (const [model, ks] of Object.entries(r.profile)) {
-      out.push(`\nprofile of one ${model} step with our kernels (1 thread):`)
-      for (const k of ks) out.push(`  ${lpad(k.ms.toFixed(2), 7)} ms  ${k.calls}×  ${k.kernel}`)
-    }
-  }
-  out.push(`\nwritten ${file} (${r.seconds.toFixed(0)} s)\n`)
-  process.stdout.write(out.join('\n') + '\n')
+      [false, false, true, true, true, true, true]),
+    '',
+    'whole-model gradient vs cpu (max over parameters of the relative error):',
+    ...r.kernels.gradients.map((g) => `  ${pad(g.model, 5)} stock wasm ${sci(g.stockErr)}   ours ${sci(g.oursErr)}`),
+  ]
+}
+
+function profileLines(r: BenchReport): string[] {
+  if (!r.profile) return []
+  return Object.entries(r.profile).flatMap(([model, ks]) => [
+    `profile of one ${model} step with our kernels (1 thread):`,
+    ...ks.map((k) => `  ${lpad(k.ms.toFixed(2), 7)} ms  ${k.calls}×  ${k.kernel}`),
+    '',
+  ])
+}
+
+/** `source`: where the JSON went (a fresh run) or came from (`--report`). */
+export function formatReport(r: BenchReport, source: string): string {
+  const m = r.machine
+  const head = [
+    `Spline Lab bench — ${r.startedAt}, ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}`,
+    `node ${m.node}, tfjs ${m.tfjs}, batch ${r.batch}, ${r.rounds} round(s)${r.quick ? ', --quick' : ''}; load average ` +
+      `${m.loadAverage.before[0]!.toFixed(2)} → ${m.loadAverage.after[0]!.toFixed(2)}`,
+  ]
+  const blocks = [head, trainingLines(r), paramLines(r), ratioLines(r), epochLines(r), splineLines(r), storeLines(r), kernelLines(r), profileLines(r)]
+  return ['', ...blocks.filter((b) => b.length > 0).map((b) => b.join('\n')), `${source} (${r.seconds.toFixed(0)} s)`, ''].join('\n\n')
+}
+
+export function printReport(r: BenchReport, source: string): void {
+  process.stdout.write(formatReport(r, source))
 }

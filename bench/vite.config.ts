@@ -1,13 +1,17 @@
 /**
  * Builds the bench (bench/run.ts and the src-main code it imports) into out/bench/run.js for
  * plain Node, dependencies left external: `npm run bench` needs no TS runner and does not
- * depend on the app's Electron build.
+ * depend on the app's Electron build. (`npm run build` also builds it, as out/main/bench.js,
+ * for `spline-lab bench`.)
  */
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { watPlugin } from '../scripts/watPlugin'
 
 export default defineConfig({
   logLevel: 'warn',
+  // our wasm kernels import WebAssembly text modules, assembled at build time as in the app build
+  plugins: [watPlugin()],
   build: {
     ssr: resolve(import.meta.dirname, 'run.ts'),
     outDir: resolve(import.meta.dirname, '../out/bench'),

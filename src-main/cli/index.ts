@@ -15,6 +15,7 @@ import { cmdInspect } from './inspectCommand'
 import { IMPORT_USAGE, cmdImport } from './importCommand'
 import { EXPORT_USAGE, cmdExport } from './exportCommand'
 import { RESUME_USAGE, cmdResume } from './resumeCommand'
+import { BENCH_USAGE, cmdBench } from './benchCommand'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
@@ -35,6 +36,8 @@ commands:
   ${RESUME_USAGE}
                                      continue an interrupted, failed or cancelled run from its last checkpoint
   serve   [--port N] [--db FILE]     browser mode on 127.0.0.1 (prints the URL)
+  ${BENCH_USAGE}
+                                     training speed vs PyTorch, a Fashion-MNIST epoch, spline-watch cost, SQLite and report times
 
 The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db).`
 
@@ -57,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdExport(rest)
     case 'serve':
       return cmdServe(rest)
+    case 'bench':
+      return cmdBench(rest)
     case undefined:
     case 'help':
     case '--help':
@@ -64,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE + '\n')
       return command === undefined ? 2 : 0
     default:
-      throw new UsageError(`unknown command '${command}' (try: run, sweep, inspect, import, runs, resume, serve)`)
+      throw new UsageError(`unknown command '${command}' (try: run, sweep, inspect, import, runs, resume, serve, bench)`)
   }
 }
 

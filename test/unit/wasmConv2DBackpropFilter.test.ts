@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { registerWasmKernels } from '../../src-main/worker/kernels'
 import { initWasmBackend } from '../helpers/wasm'
+import { relErr } from '../../bench/relErr'
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
 type Shape4 = [number, number, number, number]
@@ -14,19 +15,6 @@ function values(n: number, seed: number): Float32Array {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0
     return s / 2 ** 31 - 1
   })
-}
-
-/** Relative error used throughout: max|a − b| / max(max|b|, 1e-6), b being the reference. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let diff = 0
-  let scale = 0
-  for (let i = 0; i < b.length; i++) {
-    if (!Number.isFinite(a[i]!)) return Infinity
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
-    scale = Math.max(scale, Math.abs(b[i]!))
-  }
-  return diff / Math.max(scale, 1e-6)
 }
 
 const TOL = 1e-4
