@@ -16,6 +16,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           trainer: resolve(__dirname, 'src-main/worker/trainerWorker.ts'),
+          trainReplica: resolve(__dirname, 'src-main/worker/parallel/replica.ts'),
           importer: resolve(__dirname, 'src-main/data/importWorker.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           // `spline-lab bench` runs this (out/main/bench.js); `npm run bench` builds the same code alone

@@ -108,6 +108,13 @@ export const RunConfigSchema = z
       .default({ window: 3, epsilon: 0.16 }),
     backend: z.enum(BACKEND_CHOICES).default('auto'),
     /**
+     * Data-parallel training over this many trainer workers (wasm / cpu backends), or 'auto':
+     * more than one only where it pays (docs/performance.md). Unset: SPLINE_LAB_TRAIN_WORKERS,
+     * else 'auto'. No default on purpose, so configs (and checkpoint hashes) from before the field
+     * stay the same.
+     */
+    trainWorkers: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
+    /**
      * Checkpoints on disk: 'all' keeps every epoch's weights (partition views of any epoch; costs
      * about 4 bytes × params per epoch, plus the newest epoch's momentum), 'last' only the newest.
      */

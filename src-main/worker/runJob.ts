@@ -22,6 +22,9 @@ import type { FromWorker, RunOutcome } from './protocol'
 import { writeCheckpoint, type CheckpointData } from './checkpoint'
 import { testHooks } from './checkpointFile'
 import { checkpointer, configHash, diskReason, loadResume, restoreRecorder, type PhaseCost, type RunCheckpoints } from './jobCheckpoints'
+import { wasmThreadsState } from './kernels/wasmThreads'
+import { startParallelTrainer, type ParallelTrainer } from './parallel/parallelStep'
+import { decideTrainWorkers } from './parallel/workers'
 
 export interface JobHooks {
   post(message: FromWorker): void
@@ -63,10 +66,31 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
   } else if (ckpt) {
     saveInitialWeights(ckpt, network, config)
   }
+  // Data-parallel training: replicas per network (pruning changes the shapes), started here for
+  // the first one so the run records the workers it really trains on.
+  const decision = decideTrainWorkers(config.trainWorkers, {
+    backend: tf.getBackend(),
+    spec: specBefore,
+    batchSize: config.batchSize,
+    runExamples: train.yTrain.length * plannedEpochs(config),
+    wasmThreads: wasmThreadsState().threads,
+  })
+  let parallel = null as ParallelTrainer | null
+  const parallelFor = async (net: Network): Promise<ParallelTrainer | null> => {
+    if (decision.workers < 2) return null
+    if (parallel?.network === net) return parallel
+    await parallel?.close()
+    parallel = null
+    parallel = await startParallelTrainer({ network: net, featureSize, numClasses: data.numClasses, batchSize: config.batchSize, workers: decision.workers })
+    return parallel
+  }
+  // (not for a network that never trains: prune-at-init, or resumed after pruning)
+  if (resumed?.data.phase !== 'retrain' && method !== 'prune-at-init') await parallelFor(network)
+  const workers = parallel?.workers ?? decision.workers
   hooks.post({
     type: 'started',
     runId,
-    backend: tf.getBackend(),
+    backend: workers > 1 ? `${tf.getBackend()} ×${workers}` : tf.getBackend(),
     layers: plans.map((p) => p.id),
     arch: specBefore,
     probe: {
@@ -90,12 +114,13 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
       phases.push({ flops: countCosts(net.spec).flops, images: data.yTrain.length, epochs: from })
       return { outcome: 'finished' as const, ran: from }
     }
+    const par = await parallelFor(net)
     const optimizer = new SgdMomentum({ lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, bnL1 })
     // Without buffers (an older checkpoint, the newest being damaged) momentum restarts here.
     if (from > 0 && resumed!.data.optimizer) optimizer.load(resumed!.data.optimizer)
     let ran = from
     const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
-    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)), startEpoch: from })
+    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)), startEpoch: from, step: par?.step(optimizer) })
     const saver = ckpt
       ? [checkpointer(ckpt, { phase: phase === 'retrain' ? 'retrain' : 'dense', offset, seed: config.seed + offset, network: net, optimizer, recorder: callbacks.includes(recorder) ? recorder : null, splineEb: () => recorder.detector.ebEpoch, bnEb: bnEb.detector, pruning: state.pruning, completedPhases: [...phases] })]
       : []
@@ -174,6 +199,7 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     const retrain = await runPhase(network, 'retrain', retrainEpochs, atEpoch, lrAt, [])
     return outcome(retrain.outcome)
   } finally {
+    await parallel?.close()
     network.dispose()
   }
 

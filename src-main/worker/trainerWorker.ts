@@ -11,6 +11,7 @@ import type { FromWorker, ToWorker } from './protocol'
 import { runJob } from './runJob'
 import { runPartition } from './partitionJob'
 import { readCheckpoint } from './checkpoint'
+import { closeParallelTrainers } from './parallel/parallelStep'
 
 const port = parentPort
 if (!port) throw new Error('trainerWorker must run as a worker thread')
@@ -48,6 +49,8 @@ port.on('message', (msg: ToWorker) => {
     case 'shutdown':
       shuttingDown = true
       if (current) current.cancelled = true
+      // End replica threads now: a batch in flight finishes on this thread, then the run stops.
+      void closeParallelTrainers()
       // A start queued behind `ready` runs first and releases in its own `finally`.
       void ready.then(() => (current ? undefined : releaseBackend()))
       port.close()

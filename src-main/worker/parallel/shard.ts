@@ -1,0 +1,76 @@
+/**
+ * What the trainer and every replica compute for their shard: the gradients of the shard's mean
+ * loss, its loss and hits, with exactly the ops of core/step.ts localStep, so one worker's shard
+ * is trained by the same kernels whichever thread runs it.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import type { Network } from '../../core/network'
+
+export interface ShardTensors {
+  /** in network.trainable order */
+  grads: tf.Tensor[]
+  loss: tf.Scalar
+  hits: tf.Scalar
+}
+
+/** Forward and backward of one shard in training mode; the caller disposes the result. BN batch
+ * statistics are left pending on the network (see pendingBnStats). */
+export function shardGradients(network: Network, x: Float32Array, y: Int32Array, count: number, featureSize: number, numClasses: number): ShardTensors {
+  const vars = [...network.trainable.values()]
+  return tf.tidy(() => {
+    const xs = tf.tensor2d(x, [count, featureSize])
+    const labels = tf.tensor1d(y, 'int32')
+    const onehot = tf.oneHot(labels, numClasses)
+    let hits: tf.Scalar | null = null
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits } = network.forward(xs, true)
+      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
+      return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
+    }, vars)
+    const ordered = vars.map((v) => {
+      const g = grads[v.name]
+      // every parameter reaches the loss in our architectures; a missing one would desync the slots
+      if (!g) throw new Error(`no gradient for '${v.name}'`)
+      return g
+    })
+    return { grads: ordered, loss: value, hits: hits! }
+  })
+}
+
+/** A training forward pass's batch statistics of one BN layer, as core/batchNorm.ts keeps them. */
+export interface PendingBnStat {
+  id: string
+  mean: tf.Tensor
+  variance: tf.Tensor
+  count: number
+}
+
+/**
+ * The BN statistics a training forward pass left pending on the network, live: replacing an
+ * entry's tensors changes what network.commitBatchStats() folds into the running statistics.
+ * BatchNormState keeps them in a private field; reaching it here (checked, one place) reuses its
+ * running-average update instead of copying the formula and its momentum. A public accessor in
+ * core/batchNorm.ts would retire this.
+ */
+export function pendingBnStats(network: Network): PendingBnStat[] {
+  const pending = (network.bn as unknown as { pending?: unknown }).pending
+  if (!Array.isArray(pending)) throw new Error('BatchNormState no longer keeps its batch statistics in `pending`: update worker/parallel/shard.ts')
+  return pending as PendingBnStat[]
+}
+
+/** Copies of `values` a tensor can own: on backends that keep the array they are given (cpu),
+ * a view of shared memory would otherwise change under the tensor at the next step. */
+export function ownedCopy<T extends Float32Array | Int32Array>(values: T): T {
+  return tf.getBackend() === 'wasm' ? values : (values.slice() as T)
+}
+
+/**
+ * Writes a float32 tensor's values into `out` at `offset`. On wasm straight from the heap:
+ * dataSync() allocates a fresh copy first, which for the mlp's 2.7 MB of weights costs 2 ms
+ * against 0.13 ms (page faults of the new buffer), a serial cost every step would pay.
+ */
+export function copyInto(t: tf.Tensor, out: Float32Array, offset: number): void {
+  if (tf.getBackend() === 'wasm') out.set((tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array, offset)
+  else out.set(t.dataSync() as Float32Array, offset)
+}
