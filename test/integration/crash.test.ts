@@ -99,9 +99,13 @@ async function trial(config: ConfigName, moment: (cli: CliProcess, home: string)
 describe('SIGKILL at random moments, then resume', () => {
   it('a toy spline-eb run killed at a random moment', async () => {
     const { files } = await trial('eb', async (cli) => {
-      const after = 1 + Math.floor(rand() * 4)
+      // Somewhere inside epoch after + 2, timed by the epoch before it: a fixed window outlives the
+      // whole run once epochs get fast enough (the 8-epoch toy runs take well under a second).
+      const after = 1 + Math.floor(rand() * 3)
       await cli.when((e) => e.event === 'epoch' && e.epoch! >= after)
-      await sleep(rand() * 300)
+      const start = performance.now()
+      await cli.when((e) => e.event === 'epoch' && e.epoch! >= after + 1)
+      await sleep(rand() * (performance.now() - start))
     })
     expect(files.map((f) => f.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]) // keepCheckpoints 'all'
   })
@@ -143,8 +147,11 @@ describe('SIGKILL at random moments, then resume', () => {
 
   it('a small conv run killed at a random moment', async () => {
     await trial('conv', async (cli) => {
+      // inside epoch 3 of 4, timed by epoch 2
       await cli.when((e) => e.event === 'epoch' && e.epoch! >= 1)
-      await sleep(rand() * 700)
+      const start = performance.now()
+      await cli.when((e) => e.event === 'epoch' && e.epoch! >= 2)
+      await sleep(rand() * (performance.now() - start))
     })
     console.log(`crash tests: ${tally.trials} kills, ${tally.reported} epochs reported before them, ${tally.lost} lost (seed ${seed})`)
     expect(tally.lost).toBe(0)
