@@ -7,7 +7,7 @@ import { RunConfigSchema, type RunConfigInput, type RunConfig } from '../contrac
 export class UsageError extends Error {}
 
 /** run flags: flag → [config key, kind]. Lists are comma-separated. */
-const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers']> = {
+const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers' | 'auto|number']> = {
   dataset: ['dataset', 'string'],
   model: ['model', 'string'],
   method: ['method', 'string'],
@@ -32,6 +32,7 @@ const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers']> = 
   'train-limit': ['trainLimit', 'number'],
   'test-limit': ['testLimit', 'number'],
   backend: ['backend', 'string'],
+  'train-workers': ['trainWorkers', 'auto|number'],
   name: ['name', 'string'],
   'keep-checkpoints': ['keepCheckpoints', 'string'],
 }
@@ -77,7 +78,9 @@ export function runConfigFromFlags(values: Record<string, string | boolean | und
   for (const [flag, [key, kind]] of Object.entries(CONFIG_FLAGS)) {
     const raw = values[flag]
     if (typeof raw !== 'string') continue
-    input[key] = kind === 'string' ? raw : kind === 'number' ? number(flag, raw) : raw.split(',').map((w) => number(flag, w))
+    input[key] = kind === 'string' || (kind === 'auto|number' && raw === 'auto') ? raw
+      : kind === 'number' || kind === 'auto|number' ? number(flag, raw)
+      : raw.split(',').map((w) => number(flag, w))
   }
   const probe = number('probe', values.probe as string | undefined)
   if (probe !== undefined) {

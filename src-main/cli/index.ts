@@ -23,7 +23,7 @@ commands:
   run     --dataset D --model M --method K [--criterion C --ratio R --scope S --P X --epochs N
           --batch N --lr X --seed N --probe N --width X --hidden 20,20 --retrain finetune|reinit
           --finetune N --bn-l1 S --eb-window W --eb-epsilon E --train-limit N --test-limit N
-          --backend auto|tensorflow|webgpu|wasm|cpu --name S --keep-checkpoints all|last] [--db FILE] [--json] [--events]
+          --backend auto|tensorflow|webgpu|wasm|cpu --train-workers auto|N --name S --keep-checkpoints all|last] [--db FILE] [--json] [--events]
                                      train one run (dense, spline-eb, eb-bn, prune-after, prune-at-init)
   sweep   --dataset D --model M --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d]
           [--Ps 0,0.5,1] [run flags] [--db FILE] [--json]      a grid of runs under one sweep id

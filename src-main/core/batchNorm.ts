@@ -71,7 +71,8 @@ interface Params {
   buffer(name: string): tf.Variable
 }
 
-interface BatchStat {
+/** One training forward pass's batch statistics of one BN layer, until commit() folds them in. */
+export interface BatchStat {
   id: string
   mean: tf.Tensor
   variance: tf.Tensor
@@ -82,6 +83,15 @@ export class BatchNormState {
   private pending: BatchStat[] = []
 
   constructor(private readonly params: Params) {}
+
+  /**
+   * The batch statistics since the last commit(), live: replacing an entry's tensors changes what
+   * commit() folds into the running statistics (the data-parallel step puts the whole batch's
+   * moments there, combined from its shards).
+   */
+  get pendingStats(): BatchStat[] {
+    return this.pending
+  }
 
   apply(id: string, z: tf.Tensor, training: boolean): tf.Tensor {
     const gamma = this.params.param(`${id}.gamma`)

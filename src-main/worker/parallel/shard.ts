@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Network } from '../../core/network'
+import type { BatchStat } from '../../core/batchNorm'
 
 export interface ShardTensors {
   /** in network.trainable order */
@@ -38,25 +39,12 @@ export function shardGradients(network: Network, x: Float32Array, y: Int32Array,
   })
 }
 
-/** A training forward pass's batch statistics of one BN layer, as core/batchNorm.ts keeps them. */
-export interface PendingBnStat {
-  id: string
-  mean: tf.Tensor
-  variance: tf.Tensor
-  count: number
-}
+/** A training forward pass's batch statistics of one BN layer (core/batchNorm.ts). */
+export type PendingBnStat = BatchStat
 
-/**
- * The BN statistics a training forward pass left pending on the network, live: replacing an
- * entry's tensors changes what network.commitBatchStats() folds into the running statistics.
- * BatchNormState keeps them in a private field; reaching it here (checked, one place) reuses its
- * running-average update instead of copying the formula and its momentum. A public accessor in
- * core/batchNorm.ts would retire this.
- */
+/** The BN statistics a training forward pass left pending on the network, live. */
 export function pendingBnStats(network: Network): PendingBnStat[] {
-  const pending = (network.bn as unknown as { pending?: unknown }).pending
-  if (!Array.isArray(pending)) throw new Error('BatchNormState no longer keeps its batch statistics in `pending`: update worker/parallel/shard.ts')
-  return pending as PendingBnStat[]
+  return network.bn.pendingStats
 }
 
 /** Copies of `values` a tensor can own: on backends that keep the array they are given (cpu),
