@@ -23,6 +23,7 @@ export interface EpochResult {
   label: string
   /** who trained it: 'ours' or 'PyTorch' */
   engine: 'ours' | 'PyTorch'
+  /** cores it trained on: PyTorch's threads; ours: wasm threads × trainer workers */
   threads: number
   images: number
   /** training images the dataset has (a full epoch) */
@@ -39,6 +40,9 @@ export interface EpochResult {
   testAccuracy: number
   samplesPerSec: number
 }
+
+/** Trainer workers of a STEPS key ('parallel-N'), 1 for the local step. */
+const workersOf = (step: string | undefined): number => Number(/^parallel-(\d+)$/.exec(step ?? '')?.[1] ?? 1)
 
 /** Why the epoch cannot be measured with this folder, or null when it can. */
 export function missingFashionMnist(dir: string): string | null {
@@ -71,7 +75,7 @@ export async function epochChild(config: EpochConfig): Promise<EpochResult> {
       featureSize,
       numClasses: CLASSES,
     }
-    const step = await stepFactory(config.step)(model.network, model.optimizer, featureSize, CLASSES)
+    const step = await stepFactory(config.step)(model.network, model.optimizer, featureSize, CLASSES, config.batch)
     const engine = new TrainingEngine({
       network: model.network, optimizer: model.optimizer, data: train, epochs: 1, batchSize: config.batch, seed: 0,
       lrAt: () => model.optimizer.lr, step,
@@ -96,7 +100,7 @@ export async function epochChild(config: EpochConfig): Promise<EpochResult> {
     model.dispose()
     const trainSeconds = (trained - started) / 1000
     return {
-      label: config.label, engine: 'ours', threads, images: n, of: data.yTrain.length, batch: config.batch,
+      label: config.label, engine: 'ours', threads: threads * workersOf(config.step), images: n, of: data.yTrain.length, batch: config.batch,
       trainSeconds, evalSeconds: (evaluated - trained) / 1000, testImages: data.yTest.length, loadSeconds,
       trainAccuracy: metrics.trainAccuracy, testAccuracy: metrics.testAccuracy, samplesPerSec: n / trainSeconds,
     }

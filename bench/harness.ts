@@ -10,6 +10,7 @@ import type { SgdMomentum } from '../src-main/core/sgd'
 import { localStep, type TrainStep } from '../src-main/core/step'
 import { activeWasmKernels, registerWasmKernels } from '../src-main/worker/kernels'
 import { initWasmWithThreads } from '../src-main/worker/kernels/wasmThreads'
+import { createParallelStep } from '../src-main/worker/parallel/parallelStep'
 import { CLASSES, createModel, makeBatches, type ModelName } from './models'
 
 /**
@@ -17,10 +18,21 @@ import { CLASSES, createModel, makeBatches, type ModelName } from './models'
  * process boundaries as JSON, so the hook is a name looked up here; a data-parallel step (or any
  * other TrainStep) becomes a row by adding its factory and naming it in a configuration.
  */
-export type StepFactory = (network: Network, optimizer: SgdMomentum, featureSize: number, classes: number) => TrainStep | Promise<TrainStep>
+export type StepFactory = (network: Network, optimizer: SgdMomentum, featureSize: number, classes: number, batch: number) => TrainStep | Promise<TrainStep>
+
+/** The data-parallel step over `workers` trainer workers; a fallback to one would mislabel the row. */
+const parallel = (workers: number): StepFactory => async (network, optimizer, featureSize, numClasses, batchSize) => {
+  const step = await createParallelStep({ network, optimizer, featureSize, numClasses, batchSize, workers })
+  if (step.fallbackReason !== null) {
+    await step.close()
+    throw new Error(`the ${workers}-worker step fell back to one worker: ${step.fallbackReason}`)
+  }
+  return step
+}
 
 export const STEPS: Record<string, StepFactory> = {
   local: localStep,
+  'parallel-2': parallel(2),
 }
 
 export interface RunConfig {
@@ -91,7 +103,7 @@ export function median(xs: number[]): number {
 
 export async function measureModel(name: ModelName, config: RunConfig): Promise<ModelResult> {
   const model = createModel(name)
-  const step = await stepFactory(config.step)(model.network, model.optimizer, model.featureSize, CLASSES)
+  const step = await stepFactory(config.step)(model.network, model.optimizer, model.featureSize, CLASSES, config.batch)
   const batches = makeBatches(model.featureSize, config.batch)
   let i = 0
   const run = async (n: number): Promise<number> => {

@@ -32,7 +32,8 @@ export function configs(opts: BenchOptions, threads: number): RunConfig[] {
     kernels = [...new Set([...kernels, ...add])]
     out.push({ ...base, label: i === steps.length - 1 && !opts.quick ? `wasm ours (${label})` : label, kernels })
   }
-  // A row with another TrainStep (e.g. data-parallel workers): push { ...base, label, kernels, step: '<STEPS key>' } here.
+  // Both cores the trainer's way: the batch split over two trainer workers (worker/parallel).
+  if (threads > 1) out.push({ ...base, label: 'wasm ours, 2 trainer workers', kernels, step: 'parallel-2' })
   if (threads > 1) out.push({ ...base, label: `wasm ours, ${threads} threads`, kernels, threads })
   // cpu is 50–500× slower: mlp and cnn only (a vgg11 step takes minutes), one warm-up step and
   // two one-step windows.

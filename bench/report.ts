@@ -9,9 +9,15 @@ export type { BenchReport, TorchResult } from './types'
 const modelsOf = (r: BenchReport): string[] => [...new Set(r.runs.flatMap((x) => x.results.map((y) => y.model)))]
 
 /** Our rows with every kernel registered: the ones compared with PyTorch. */
+/** Our wasm rows with every kernel: one thread, wasm threads, trainer workers. */
 export function oursRuns(r: BenchReport): RunResult[] {
   const all = Math.max(0, ...r.runs.map((x) => x.kernels.length))
-  return r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all && (x.config.step ?? 'local') === 'local')
+  return r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all)
+}
+
+/** Cores a row trains on: wasm threads × trainer workers ('parallel-N' steps). */
+export function coresOf(run: RunResult): number {
+  return run.threads * Number(/^parallel-(\d+)$/.exec(run.config.step ?? '')?.[1] ?? 1)
 }
 
 function trainingLines(r: BenchReport): string[] {
@@ -54,7 +60,8 @@ function ratioLines(r: BenchReport): string[] {
     const rate = (run: RunResult): number | undefined => run.results.find((y) => y.model === model)?.samplesPerSec
     const t = torch.filter((x) => x.model === model)
     for (const run of ours) {
-      line(`${run.config.label} vs PyTorch ${run.threads} thread(s)`, rate(run), t.find((x) => x.threads === run.threads)?.samplesPerSec)
+      const cores = coresOf(run)
+      line(`${run.config.label} vs PyTorch ${cores} thread(s)`, rate(run), t.find((x) => x.threads === cores)?.samplesPerSec)
     }
     const best = (xs: (number | undefined)[]): number | undefined => {
       const ok = xs.filter((x): x is number => x !== undefined)

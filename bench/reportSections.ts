@@ -35,7 +35,7 @@ export function epochLines(r: BenchReport): string[] {
   const torch = rows.filter((e) => e.engine === 'PyTorch')
   for (const o of ours) {
     const t = torch.find((x) => x.threads === o.threads)
-    if (t) out.push(`  ours / PyTorch wall time, ${o.threads} thread(s) each: ${(o.trainSeconds / t.trainSeconds).toFixed(2)}× (target ≤ 1.2×)`)
+    if (t) out.push(`  ours / PyTorch wall time, ${o.threads} core(s) each: ${(o.trainSeconds / t.trainSeconds).toFixed(2)}× (target ≤ 1.2×)`)
   }
   if (ours.length > 0 && torch.length > 0) {
     const best = (xs: typeof rows): number => Math.min(...xs.map((e) => e.trainSeconds))

@@ -19,6 +19,10 @@ export default defineConfig({
     target: 'node20',
     minify: false,
     sourcemap: false,
-    rolldownOptions: { output: { entryFileNames: '[name].js' } },
+    // The data-parallel row's replica threads run trainReplica.js, found next to run.js.
+    rolldownOptions: {
+      input: { run: resolve(import.meta.dirname, 'run.ts'), trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts') },
+      output: { entryFileNames: '[name].js' },
+    },
   },
 })

@@ -29,7 +29,7 @@ describe('bench report', () => {
     // epoch: 60 s vs 25 s
     expect(text).toContain('60,000 of 60,000 training images (a full epoch)')
     expect(text).toMatch(/evaluation is timed apart and not included/)
-    expect(lineWith(text, 'ours / PyTorch wall time, 1 thread(s) each: 2.40×')).toBeDefined()
+    expect(lineWith(text, 'ours / PyTorch wall time, 1 core(s) each: 2.40×')).toBeDefined()
     // spline: (100 + 10) ms mean of 60 s = 0.18 %, last (100 + 20) / 60 s = 0.20 %
     expect(lineWith(text, 'cnn', '524,288', '100.0', '0.00 → 20.00', '60.0', '0.18 %', '0.20 %')).toBeDefined()
     expect(lineWith(text, 'cnn', '64.0 KiB', '18.4 MiB', '1/294.0', '2.0 MiB', '1/32.0')).toBeDefined()
@@ -63,9 +63,24 @@ describe('bench report', () => {
 })
 
 describe('bench plan', () => {
+  it('compares a trainer-workers row with PyTorch on as many threads, and counts it for the best of ours', () => {
+    const r = fixture()
+    const one = r.runs.find((x) => x.config.label === 'wasm ours (+ Identity, Cast)')!
+    // 4,500 mlp samples/s on 2 workers of 1 thread: vs PyTorch's 2 threads (5,000) 0.90×; best of ours stays 5,000
+    r.runs.push({
+      ...one, config: { ...one.config, label: 'wasm ours, 2 trainer workers', step: 'parallel-2' },
+      results: one.results.map((x) => ({ ...x, samplesPerSec: x.model === 'mlp' ? 4500 : 3000 })),
+    })
+    const text = formatReport(r, 'read from fixture')
+    expect(lineWith(text, 'mlp', '2 trainer workers vs PyTorch 2 thread(s)', '0.90×')).toBeDefined()
+    // cnn: 3,000 on two workers is now the best of ours, against PyTorch's best 2,500
+    expect(lineWith(text, 'cnn', 'best of ours vs best of PyTorch', '1.20×')).toBeDefined()
+  })
+
   it('adds every one of our kernels by the last single-thread row, and keeps vgg11 off cpu', () => {
     const full = configs(parseBenchArgs([]), 2)
-    const wasm1 = full.filter((c) => c.backend === 'wasm' && c.threads === 1)
+    const wasm1 = full.filter((c) => c.backend === 'wasm' && c.threads === 1 && c.step === undefined)
+    expect(full.find((c) => c.step === 'parallel-2')?.kernels.length).toBe(WASM_KERNEL_NAMES.length)
     expect(wasm1[0]!.label).toBe('wasm stock')
     expect(wasm1[0]!.kernels).toEqual(['Conv2DBackpropFilter'])
     expect([...wasm1.at(-1)!.kernels].sort()).toEqual([...WASM_KERNEL_NAMES].sort())
