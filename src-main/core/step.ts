@@ -21,23 +21,34 @@ export interface TrainStep {
   dispose(): void
 }
 
+/**
+ * Forward (training mode) and backward of one batch: the mean cross-entropy, its gradients by
+ * variable name, and the number of correct predictions (kept: return or dispose it). Call inside
+ * tf.tidy; BN batch statistics are left pending on the network for commitBatchStats().
+ */
+export function batchGradients(
+  network: Network, x: Float32Array, y: Int32Array, count: number, featureSize: number, numClasses: number,
+): { loss: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
+  const xs = tf.tensor2d(x, [count, featureSize])
+  const labels = tf.tensor1d(y, 'int32')
+  const onehot = tf.oneHot(labels, numClasses)
+  let hits: tf.Scalar | null = null
+  const { value, grads } = tf.variableGrads(() => {
+    const { logits } = network.forward(xs, true)
+    hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
+    return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
+  }, [...network.trainable.values()])
+  return { loss: value, grads, hits: hits! }
+}
+
 /** The single-worker step: forward, backward, optimizer, BN statistics, all on this backend. */
 export function localStep(network: Network, optimizer: SgdMomentum, featureSize: number, numClasses: number): TrainStep {
   return {
     run(x, y, count) {
-      const vars = [...network.trainable.values()]
       const stats = tf.tidy(() => {
-        const xs = tf.tensor2d(x, [count, featureSize])
-        const labels = tf.tensor1d(y, 'int32')
-        const onehot = tf.oneHot(labels, numClasses)
-        let hits: tf.Scalar | null = null
-        const { value, grads } = tf.variableGrads(() => {
-          const { logits } = network.forward(xs, true)
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
-          return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
-        }, vars)
+        const { loss, grads, hits } = batchGradients(network, x, y, count, featureSize, numClasses)
         optimizer.step(network.trainable, gradsByName(network, grads))
-        return [value, hits!] as [tf.Scalar, tf.Scalar]
+        return [loss, hits] as [tf.Scalar, tf.Scalar]
       })
       network.commitBatchStats()
       const loss = stats[0].dataSync()[0]!

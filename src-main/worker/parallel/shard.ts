@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Network } from '../../core/network'
+import { batchGradients } from '../../core/step'
 import type { BatchStat } from '../../core/batchNorm'
 
 export interface ShardTensors {
@@ -20,22 +21,14 @@ export interface ShardTensors {
 export function shardGradients(network: Network, x: Float32Array, y: Int32Array, count: number, featureSize: number, numClasses: number): ShardTensors {
   const vars = [...network.trainable.values()]
   return tf.tidy(() => {
-    const xs = tf.tensor2d(x, [count, featureSize])
-    const labels = tf.tensor1d(y, 'int32')
-    const onehot = tf.oneHot(labels, numClasses)
-    let hits: tf.Scalar | null = null
-    const { value, grads } = tf.variableGrads(() => {
-      const { logits } = network.forward(xs, true)
-      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
-      return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
-    }, vars)
+    const { loss, grads, hits } = batchGradients(network, x, y, count, featureSize, numClasses)
     const ordered = vars.map((v) => {
       const g = grads[v.name]
       // every parameter reaches the loss in our architectures; a missing one would desync the slots
       if (!g) throw new Error(`no gradient for '${v.name}'`)
       return g
     })
-    return { grads: ordered, loss: value, hits: hits! }
+    return { grads: ordered, loss, hits }
   })
 }
 
