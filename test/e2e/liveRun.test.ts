@@ -9,24 +9,13 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS, startServe } from '../helpers/serve'
-import { CLI, REPO, tempDir } from '../helpers/tmp'
+import { CHROMIUM, SHOTS as shots, until } from './helpers'
+import { CLI, tempDir } from '../helpers/tmp'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const shots = join(REPO, 'test-results')
 const tmp = tempDir()
 const db = join(tmp.dir, 'e2e.db')
 let browser: Browser
 
-/** Polls a value read through locators (string predicates would need eval, which the CSP forbids). */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read()
-    if (ok(v)) return v
-    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(v)}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 const heatmapEpochs = (page: Page) => page.getByTestId('heatmap').getAttribute('data-epochs').then(Number).catch(() => 0)
 const runStatus = (page: Page) => page.getByTestId('run-status').textContent().then((t) => t?.trim()).catch(() => undefined)
 
