@@ -6,6 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs'
 
+/**
+ * The update below as one kernel, for backends that register it: inputs {theta, v, g}, attrs
+ * {lr, momentum, weightDecay}; outputs [theta', v']. It must round like the composed ops (each
+ * product and sum to float32, in this order), so that runs do not depend on which one ran.
+ * Composed, a parameter's update is six kernels and allocations; on the data-parallel step it is
+ * part of the serial work.
+ */
+export const SGD_MOMENTUM = 'SplineLabSgdMomentum'
+
 export interface SgdOptions {
   lr: number
   momentum: number
@@ -24,13 +33,21 @@ export class SgdMomentum {
 
   step(params: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>): void {
     const { momentum, weightDecay } = this.options
+    const fused = tf.getKernel(SGD_MOMENTUM, tf.getBackend()) !== undefined
     tf.tidy(() => {
       for (const [name, theta] of params) {
         const g0 = grads[name]
         if (!g0) continue
-        let g = weightDecay > 0 ? tf.add(g0, tf.mul(theta, weightDecay)) : g0
-        if (this.options.bnL1 && name.endsWith('.gamma')) g = tf.add(g, tf.mul(tf.sign(theta), this.options.bnL1))
+        const l1 = this.options.bnL1 !== undefined && this.options.bnL1 !== 0 && name.endsWith('.gamma')
         let v = this.velocity.get(name)
+        if (v && fused && !l1) {
+          const [t1, v1] = tf.engine().runKernel(SGD_MOMENTUM, { theta, v, g: g0 }, { lr: this.lr, momentum, weightDecay }) as tf.Tensor[]
+          v.assign(v1!)
+          theta.assign(t1!)
+          continue
+        }
+        let g = weightDecay > 0 ? tf.add(g0, tf.mul(theta, weightDecay)) : g0
+        if (l1) g = tf.add(g, tf.mul(tf.sign(theta), this.options.bnL1!))
         if (!v) {
           // PyTorch initialises the buffer with the first gradient.
           v = tf.variable(g.clone(), false)

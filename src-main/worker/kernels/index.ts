@@ -18,6 +18,7 @@ import { conv2DBackpropFilterKernel } from './wasmConv2DBackpropFilter'
 import { conv2DBackpropInputKernel } from './wasmConv2DBackpropInput'
 import { castKernel, identityKernel } from './wasmIdentity'
 import { maxPoolGradKernel } from './wasmMaxPoolGrad'
+import { sgdMomentumKernel } from './wasmSgd'
 import { meanKernel, sumKernel } from './wasmSum'
 import { tileKernel } from './wasmTile'
 
@@ -33,6 +34,7 @@ const KERNELS: WasmKernel[] = [
   castKernel,
   batchNormTrainKernel,
   batchNormTrainGradKernel,
+  sgdMomentumKernel,
 ]
 
 /** Names of all our wasm kernels, in registration order. */

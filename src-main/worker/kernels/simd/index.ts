@@ -7,6 +7,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import * as batchNormWat from './batchNorm.wat'
 import * as maxPoolGradWat from './maxPoolGrad.wat'
+import * as sgdWat from './sgd.wat'
 
 export interface BatchNormSimd {
   sumsForward(x: number, k: number, n: number, L: number, acc: number): void
@@ -18,6 +19,11 @@ export interface BatchNormSimd {
 export interface MaxPoolGradSimd {
   /** the 2×2/2 pool tiling its input; rows = N·H/2, C a multiple of 4 */
   maxPoolGrad2x2(x: number, dy: number, dx: number, rows: number, W: number, C: number): void
+}
+
+export interface SgdSimd {
+  /** n a multiple of 4 */
+  sgdMomentum(theta: number, v: number, g: number, outTheta: number, outV: number, n: number, lr: number, mu: number, wd: number): void
 }
 
 type WatModule = { plain: Uint8Array; shared: Uint8Array }
@@ -83,6 +89,11 @@ export function batchNormSimd(backend: BackendWasm): BatchNormSimd | null {
 /** The MaxPoolGrad SIMD kernel on this backend's memory, or null (see simdFailure()). */
 export function maxPoolGradSimd(backend: BackendWasm): MaxPoolGradSimd | null {
   return instance<MaxPoolGradSimd>(backend, maxPoolGradWat)
+}
+
+/** The SGD update's SIMD kernel on this backend's memory, or null (see simdFailure()). */
+export function sgdSimd(backend: BackendWasm): SgdSimd | null {
+  return instance<SgdSimd>(backend, sgdWat)
 }
 
 /** Why the last module could not be instantiated, for diagnostics. */
