@@ -34,6 +34,10 @@ const cases: Case[] = [
   { name: 'broadcast a', a: [1, 40, 50], b: [3, 60, 50], transposeA: false, transposeB: true },
   { name: 'broadcast a over rank 4', a: [40, 50], b: [2, 3, 50, 60], transposeA: false, transposeB: false },
   { name: 'plain (already fast)', a: [64, 200], b: [200, 100], transposeA: false, transposeB: false },
+  // A dense layer's forward pass: packing the small xᵀ instead of the weights.
+  { name: 'plain, weights larger than the batch (swapped)', a: [1, 32, 300], b: [1, 300, 200], transposeA: false, transposeB: false },
+  { name: 'plain rank 2, swapped', a: [16, 784], b: [784, 96], transposeA: false, transposeB: false },
+  { name: 'plain, 256-multiple weights (stock)', a: [16, 512], b: [512, 256], transposeA: false, transposeB: false },
 ]
 
 describe('wasm BatchMatMul override', () => {
@@ -46,6 +50,10 @@ describe('wasm BatchMatMul override', () => {
       const attrs = { transposeA: c.transposeA, transposeB: c.transposeB }
       const wasm = withoutLeaks(() => runKernelValues(tf.BatchMatMul, inputs, attrs))
       const cpu = await onCpu(() => runKernelValues(tf.BatchMatMul, inputs, attrs))
+      const shape = (): number[] => tf.tidy(() => (tf.engine().runKernel(tf.BatchMatMul, {
+        a: tf.tensor(inputs.a.values, inputs.a.shape), b: tf.tensor(inputs.b.values, inputs.b.shape),
+      }, attrs) as tf.Tensor).shape)
+      expect(shape()).toEqual(await onCpu(shape))
       errors[c.name] = relErr(wasm, cpu)
       expect(errors[c.name]).toBeLessThanOrEqual(TOL)
     })
