@@ -13,7 +13,7 @@ export default defineConfig({
   // our wasm kernels import WebAssembly text modules, assembled at build time as in the app build
   plugins: [watPlugin()],
   build: {
-    ssr: resolve(import.meta.dirname, 'run.ts'),
+    ssr: true,
     outDir: resolve(import.meta.dirname, '../out/bench'),
     emptyOutDir: true,
     target: 'node20',
