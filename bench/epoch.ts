@@ -11,7 +11,7 @@ import { TrainingEngine, type TrainData } from '../src-main/core/engine'
 import { loadDataset } from '../src-main/data/datasets'
 import { importFolder } from '../src-main/data/import/importFolder'
 import { CLASSES, createModel } from './models'
-import { setUp, stepFactory, type RunConfig } from './harness'
+import { setUp, stepFactory, stepWorkers, type RunConfig } from './harness'
 
 export interface EpochConfig extends Pick<RunConfig, 'label' | 'backend' | 'kernels' | 'threads' | 'step'> {
   dataDir: string
@@ -40,9 +40,6 @@ export interface EpochResult {
   testAccuracy: number
   samplesPerSec: number
 }
-
-/** Trainer workers of a STEPS key ('parallel-N'), 1 for the local step. */
-const workersOf = (step: string | undefined): number => Number(/^parallel-(\d+)$/.exec(step ?? '')?.[1] ?? 1)
 
 /** Why the epoch cannot be measured with this folder, or null when it can. */
 export function missingFashionMnist(dir: string): string | null {
@@ -100,7 +97,7 @@ export async function epochChild(config: EpochConfig): Promise<EpochResult> {
     model.dispose()
     const trainSeconds = (trained - started) / 1000
     return {
-      label: config.label, engine: 'ours', threads: threads * workersOf(config.step), images: n, of: data.yTrain.length, batch: config.batch,
+      label: config.label, engine: 'ours', threads: threads * stepWorkers(config.step), images: n, of: data.yTrain.length, batch: config.batch,
       trainSeconds, evalSeconds: (evaluated - trained) / 1000, testImages: data.yTest.length, loadSeconds,
       trainAccuracy: metrics.trainAccuracy, testAccuracy: metrics.testAccuracy, samplesPerSec: n / trainSeconds,
     }

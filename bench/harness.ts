@@ -30,6 +30,11 @@ const parallel = (workers: number): StepFactory => async (network, optimizer, fe
   return step
 }
 
+/** Trainer workers behind a STEPS key: N for 'parallel-N', 1 for the local step. */
+export function stepWorkers(step: string | undefined): number {
+  return Number(/^parallel-(\d+)$/.exec(step ?? '')?.[1] ?? 1)
+}
+
 export const STEPS: Record<string, StepFactory> = {
   local: localStep,
   'parallel-2': parallel(2),

@@ -1,5 +1,5 @@
 /** The bench's tables, from its JSON (a fresh run, or `--report FILE` of an earlier one). */
-import type { RunResult } from './harness'
+import { stepWorkers, type RunResult } from './harness'
 import type { BenchReport, TorchResult } from './types'
 import { lpad, num, pad, sci, table } from './format'
 import { epochLines, paramLines, splineLines, storeLines } from './reportSections'
@@ -17,7 +17,7 @@ export function oursRuns(r: BenchReport): RunResult[] {
 
 /** Cores a row trains on: wasm threads × trainer workers ('parallel-N' steps). */
 export function coresOf(run: RunResult): number {
-  return run.threads * Number(/^parallel-(\d+)$/.exec(run.config.step ?? '')?.[1] ?? 1)
+  return run.threads * stepWorkers(run.config.step)
 }
 
 function trainingLines(r: BenchReport): string[] {
