@@ -10,12 +10,16 @@
  *
  * Batched products: with a shared right operand the batch folds into the rows of one product;
  * otherwise each batch item is copied out and multiplied on the fast path.
+ *
+ * Our own SIMD product (wasmGemm.ts) comes first wherever it applies (float32, N a multiple of 4,
+ * one right operand); what follows is the XNNPACK path for the rest and for runtimes without it.
  */
 import * as tf from '@tensorflow/tfjs'
 import {
   asWasm, dispose, f32, transposeLast2, view,
   type KernelArgs, type WasmKernel, type WasmKernelFunc,
 } from './util'
+import { gemmProduct } from './wasmGemm'
 
 // Below this many multiply-adds the scalar loop beats transposing plus XNNPACK's operator set-up
 // (which packs the right operand every call): measured break-even between 14k (24³) and 33k (32³).
@@ -41,13 +45,15 @@ function create(stock: tf.KernelConfig | undefined): WasmKernelFunc {
     const fastAlready = !transposeA && !transposeB && batch === 1
     const inner = b.shape[transposeB ? rb - 1 : rb - 2]
     if (inner !== K || M * K * N * batch < MIN_MACS || M * N * K === 0) return stockFn(args)
-    if (fastAlready && !packSmallerIsCheaper(M, K, N)) return stockFn(args)
     // Throws on batch dims that do not broadcast, with the stock kernel's message.
     const outShape = tf.broadcast_util
       .assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
       .concat([M, N])
     // Batch dims that broadcast only partly (e.g. [2,1] with [1,3]) are left to the stock loop.
     if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return stockFn(args)
+    const ours = gemmProduct(backend, a, b, transposeA, transposeB, M, K, N, batchA, batchB, outShape)
+    if (ours !== null) return ours
+    if (fastAlready && !packSmallerIsCheaper(M, K, N)) return stockFn(args)
 
     if (fastAlready || (batch === 1 && swappedIsCheaper(M, K, N, transposeA, transposeB))) {
       return swapped(backend, stockFn, a, b, M, K, N, transposeA, transposeB, outShape)

@@ -6,6 +6,7 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import * as batchNormWat from './batchNorm.wat'
+import * as gemmWat from './gemm.wat'
 import * as maxPoolGradWat from './maxPoolGrad.wat'
 import * as sgdWat from './sgd.wat'
 
@@ -26,10 +27,17 @@ export interface SgdSimd {
   sgdMomentum(theta: number, v: number, g: number, outTheta: number, outV: number, n: number, lr: number, mu: number, wd: number): void
 }
 
+export interface GemmSimd {
+  /** C[:, n0:n1] = Aᵀ·B[:, n0:n1], A [K×M], B [K×N]; byte pointers and strides; n1 − n0 a multiple of 4 */
+  gemmTN(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, n0: number, n1: number): void
+  /** dst [C×R] = srcᵀ, src [R×C] */
+  transpose(src: number, dst: number, R: number, C: number): void
+}
+
 type WatModule = { plain: Uint8Array; shared: Uint8Array }
 
 // The node tsconfig has no DOM lib, and @types/node does not declare WebAssembly: the little used here.
-interface Memory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+export interface Memory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
 interface Wasm {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: object }
@@ -44,6 +52,7 @@ interface EmscriptenModule {
 }
 
 const instances = new WeakMap<Memory, Map<WatModule, object | null>>()
+const compiled = new Map<Uint8Array, object>()
 let lastFailure: string | null = null
 let enabled = true
 
@@ -55,6 +64,12 @@ export function setSimdEnabled(on: boolean): void {
 function memoryOf(backend: BackendWasm): Memory | undefined {
   const m = backend.wasm as unknown as EmscriptenModule
   return m.wasmMemory ?? m.asm?.memory
+}
+
+function compile(bytes: Uint8Array): object {
+  let m = compiled.get(bytes)
+  if (m === undefined) compiled.set(bytes, (m = new WebAssembly.Module(bytes)))
+  return m
 }
 
 /** One instance of a module per backend memory, made on first use; null where it cannot be. */
@@ -71,7 +86,7 @@ function instance<T>(backend: BackendWasm, wat: WatModule): T | null {
   if (inst === undefined) {
     try {
       const bytes = memory.buffer instanceof SharedArrayBuffer ? wat.shared : wat.plain
-      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports
+      inst = new WebAssembly.Instance(compile(bytes), { env: { memory } }).exports
     } catch (err) {
       lastFailure = err instanceof Error ? err.message : String(err)
       inst = null
@@ -94,6 +109,22 @@ export function maxPoolGradSimd(backend: BackendWasm): MaxPoolGradSimd | null {
 /** The SGD update's SIMD kernel on this backend's memory, or null (see simdFailure()). */
 export function sgdSimd(backend: BackendWasm): SgdSimd | null {
   return instance<SgdSimd>(backend, sgdWat)
+}
+
+/** The dense-product SIMD kernels on this backend's memory, or null (see simdFailure()). */
+export function gemmSimd(backend: BackendWasm): GemmSimd | null {
+  return instance<GemmSimd>(backend, gemmWat)
+}
+
+/**
+ * What another thread needs to run the dense-product kernels on this backend's tensors: the
+ * compiled module and the memory, where that memory is shared (tfjs's threaded binary); else null.
+ */
+export function sharedGemmParts(backend: BackendWasm): { module: object; memory: Memory } | null {
+  const memory = memoryOf(backend)
+  if (!enabled || memory === undefined || !(memory.buffer instanceof SharedArrayBuffer)) return null
+  if (gemmSimd(backend) === null) return null
+  return { module: compile(gemmWat.shared), memory }
 }
 
 /** Why the last module could not be instantiated, for diagnostics. */
