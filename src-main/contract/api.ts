@@ -61,6 +61,9 @@ export interface WasmThreadsInfo {
   requested: number
   /** threads XNNPACK actually runs with */
   threads: number
+  /** threads our dense products run on (SPLINE_LAB_GEMM_THREADS, default all cores; 1 where the
+   * threaded binary did not start) */
+  gemmThreads?: number
   /** why fewer than requested run, or that one was asked for */
   reason?: string
 }

@@ -17,7 +17,8 @@ export function backendDetail(info: Pick<BackendInfo, 'backend' | 'webgpu' | 'wa
   if (info.backend === 'wasm' && info.wasmThreads) {
     const t = info.wasmThreads
     const n = `${t.threads} thread${t.threads === 1 ? '' : 's'}`
-    return t.threads < t.requested ? `${n} of ${t.requested} requested: ${t.reason ?? 'fewer started'}` : n
+    const products = t.gemmThreads !== undefined && t.gemmThreads > 1 ? `, dense products on ${t.gemmThreads}` : ''
+    return t.threads < t.requested ? `${n} of ${t.requested} requested: ${t.reason ?? 'fewer started'}${products}` : n + products
   }
   return ''
 }

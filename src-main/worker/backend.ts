@@ -5,10 +5,12 @@
  * (≈100× slower).
  */
 import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { BackendAttempt, BackendInfo, WasmThreadsInfo } from '../contract/api'
 import { registerWasmKernels } from './kernels'
+import { effectiveGemmThreads, setGemmThreads, wantedGemmThreads } from './kernels/gemmThreads'
 import { initWasmWithThreads, wantedWasmThreads, wasmThreadsState } from './kernels/wasmThreads'
 import { dawnPlatform, prepareWebgpu, type WebgpuLoad, type WebgpuPlatform } from './webgpu'
 
@@ -42,6 +44,13 @@ const localRequire = createRequire(import.meta.url)
 
 let customKernels: string[] = []
 let wasmLoaded = false
+let gemmThreadsWanted: number | null = null
+
+/** Threads our dense products may use in this thread's wasm, set before it loads (replicas of a
+ * data-parallel step ask for 1: the other cores are the other replicas'). Default: all cores. */
+export function setWasmGemmThreads(n: number): void {
+  gemmThreadsWanted = n
+}
 
 const webgpuLoad: WebgpuLoad = {}
 
@@ -138,9 +147,10 @@ export async function releaseBackend(): Promise<void> {
 /** Threads XNNPACK runs with now, as kernels/wasmThreads.ts recorded them. */
 function wasmThreadsInfo(): WasmThreadsInfo {
   const s = wasmThreadsState()
-  // wasmThreads.ts only records a state when more than one thread was asked for.
-  if (s.reason === 'not initialised') return { requested: 1, threads: 1, reason: 'one thread requested (SPLINE_LAB_WASM_THREADS)' }
-  return { requested: s.requested, threads: s.threads, ...(s.reason ? { reason: s.reason } : {}) }
+  const gemmThreads = effectiveGemmThreads(tf.backend() as unknown as BackendWasm)
+  // wasmThreads.ts only records a state when the threaded binary was asked for.
+  if (s.reason === 'not initialised') return { requested: 1, threads: 1, gemmThreads, reason: 'one thread requested (SPLINE_LAB_WASM_THREADS)' }
+  return { requested: s.requested, threads: s.threads, gemmThreads, ...(s.reason ? { reason: s.reason } : {}) }
 }
 
 async function importOptional(pkg: string): Promise<void> {
@@ -159,11 +169,15 @@ async function loadWasm(): Promise<void> {
   const dist = join(dirname(localRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/'
   wasm.setWasmPaths(dist)
   customKernels = registerWasmKernels()
-  // Two wasm threads train 12–35 % faster on 2 idle cores (docs/performance.md). This starts the
-  // backend itself; on any failure it falls back to the single-threaded binary, which the
-  // caller's tf.setBackend('wasm') then starts (kernels/wasmThreads.ts).
+  // XNNPACK threads stay opt-in (they spin, and lose when other work shares the cores); our
+  // dense products use the other cores through helper threads, which need the threaded binary's
+  // shared memory, so that binary starts with one XNNPACK thread. On any failure it falls back
+  // to the single-threaded binary, which the caller's tf.setBackend('wasm') then starts, and the
+  // products run on this thread alone (kernels/wasmThreads.ts, kernels/gemmThreads.ts).
   const threads = wantedWasmThreads()
-  if (threads > 1) await initWasmWithThreads(wasm, threads)
+  const gemm = gemmThreadsWanted ?? wantedGemmThreads()
+  setGemmThreads(gemm)
+  if (threads > 1 || gemm > 1) await initWasmWithThreads(wasm, threads, { sharedMemory: gemm > 1 })
   wasmLoaded = true
 }
 

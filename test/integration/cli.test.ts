@@ -27,6 +27,22 @@ describe('spline-lab CLI', () => {
     expect(JSON.parse(list.stdout).map((x: { id: string }) => x.id)).toContain(out.runId)
   })
 
+  it('trains a wide mlp on helper threads, exits on its own, and learns what one thread learns', () => {
+    const run = (threads: string) => {
+      const r = spawnSync(process.execPath, [CLI, 'run', '--dataset', 'builtin:fashion-mini', '--model', 'mlp', '--hidden', '512,512',
+        '--epochs', '2', '--seed', '4', '--db', db, '--json'],
+      { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: tmp.dir, SPLINE_LAB_GEMM_THREADS: threads }, timeout: 120_000 })
+      expect(r.signal, `did not exit on its own: ${r.stderr}`).toBeNull()
+      expect(r.status, r.stderr).toBe(0)
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    }
+    const [two, one] = [run('2'), run('1')]
+    expect(two.backendInfo.wasmThreads).toMatchObject({ threads: 1, gemmThreads: 2 })
+    expect(one.backendInfo.wasmThreads).toMatchObject({ threads: 1, gemmThreads: 1 })
+    expect(two.testAccuracy).toBeGreaterThan(0.7)
+    expect(two.testAccuracy).toBe(one.testAccuracy)
+  })
+
   it.each([
     [['run', '--epochs', '0', '--db', db], /--epochs: .*1/],
     [['run', '--model', 'resnet9000', '--db', db], /--model: must be one of/],

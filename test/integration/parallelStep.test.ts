@@ -17,6 +17,7 @@ import { SgdMomentum } from '../../src-main/core/sgd'
 import { localStep } from '../../src-main/core/step'
 import { buildSpec } from '../../src-main/core/models'
 import type { ArchSpec } from '../../src-main/core/spec'
+import { gemmThreads, setGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
 import { createParallelStep, type ParallelStepOptions } from '../../src-main/worker/parallel/parallelStep'
 import { planShards } from '../../src-main/worker/parallel/layout'
 import { REPO } from '../helpers/tmp'
@@ -66,9 +67,12 @@ describe('a 2-worker step on a BN-free mlp', () => {
       const net = new Network(plainMlp, 5)
       const ref = new Network(plainMlp, 5)
       const [opt, refOpt] = [sgd(), sgd()]
+      setGemmThreads(2)
       const step = await createParallelStep(options(plainMlp, net, opt))
       const local = localStep(ref, refOpt, FEATURES, CLASSES)
       expect(step.workers).toBe(2)
+      // the replica holds the other core: this thread's dense products stay on it meanwhile
+      expect(gemmThreads()).toBe(1)
       for (let k = 0; k < 5; k++) {
         const b = batch(plainMlp, count, 100 + k)
         const ours = await step.run(b.x, b.y, b.count)
@@ -81,6 +85,7 @@ describe('a 2-worker step on a BN-free mlp', () => {
       const [a, b] = [weightsOf(net), weightsOf(ref)]
       for (const name of Object.keys(b)) expect(relErr(a[name]!, b[name]!), name).toBeLessThan(1e-5)
       await step.close()
+      expect(gemmThreads()).toBe(2)
       for (const d of [net, ref, opt, refOpt]) d.dispose()
     }
   })
@@ -210,8 +215,11 @@ describe('failures fall back to local training, with the reason', () => {
 
   it('a replica that fails to start', async () => {
     const before = tf.memory().numTensors
+    setGemmThreads(2)
     const broken = await trainCnn(3, { faults: [{ startError: 'no wasm here' }] })
     expect(broken.workers).toBe(1)
+    // training on alone, this thread gets its cores back
+    expect(gemmThreads()).toBe(2)
     expect(broken.reason).toMatch(/replica 1 failed to start: no wasm here; training on 1 of 2 workers/)
     expect(broken.weights).toEqual(await expectedAfterFallback(3, 1))
     const missing = await trainCnn(1, { replicaPath: join(REPO, 'out', 'main', 'no-such-replica.js') })

@@ -54,8 +54,8 @@ export function wantedWasmThreads(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /** Why threads cannot be tried here, or null. */
-function blocker(wasm: WasmModule, count: number): string | null {
-  if (count < 2) return 'one thread requested'
+function blocker(wasm: WasmModule, count: number, sharedMemory: boolean): string | null {
+  if (count < 2 && !sharedMemory) return 'one thread requested'
   if (wasm.version_wasm !== PINNED_VERSION) return `untested tfjs-backend-wasm ${wasm.version_wasm}`
   if (typeof SharedArrayBuffer !== 'function') return 'no SharedArrayBuffer'
   if (typeof Blob !== 'function' || typeof URL.createObjectURL !== 'function') return 'no Blob/URL'
@@ -183,17 +183,20 @@ export interface InitOptions {
   timeoutMs?: number
   /** replaces the bundle-derived prelude of the factory file (tests break it on purpose) */
   factoryPrelude?: string
+  /** start the threaded binary even for one XNNPACK thread: its memory is shared, so our own
+   * dense products can run on helper threads (gemmThreads.ts) */
+  sharedMemory?: boolean
 }
 
 /**
- * Initialises the wasm backend with `count` threads and makes it current. Returns the state;
+ * Initialises the wasm backend with `count` XNNPACK threads and makes it current. Returns the state;
  * on any failure the backend is left uninitialised with threading switched off, so the next
  * tf.setBackend('wasm') starts the single-threaded binary.
  */
 export async function initWasmWithThreads(
   wasm: WasmModule, count: number, options: InitOptions = {},
 ): Promise<WasmThreadsState> {
-  const why = blocker(wasm, count)
+  const why = blocker(wasm, count, options.sharedMemory === true)
   if (why !== null) return (state = { requested: count, threads: 1, reason: why })
   let p: Patch | null = null
   let timer: NodeJS.Timeout | undefined

@@ -24,6 +24,7 @@ import type { Network } from '../../core/network'
 import type { SgdMomentum } from '../../core/sgd'
 import { localStep, type StepResult, type TrainStep } from '../../core/step'
 import { activeWasmKernels } from '../kernels'
+import { gemmThreads, setGemmThreads } from '../kernels/gemmThreads'
 import { wasmThreadsState } from '../kernels/wasmThreads'
 import { CTRL, buildLayout, combineBnStats, planShards, replicaBytes, type BnBatchStats, type ReplicaLayout } from './layout'
 import type { ReplicaFaults } from './replica'
@@ -150,6 +151,8 @@ class Trainer implements ParallelTrainer {
   private layout!: ReplicaLayout
   private weights!: Float32Array
   private closed = false
+  /** the dense products' thread count before the replicas started, restored when they end */
+  private gemmBefore: number | null = null
 
   constructor(private readonly o: ParallelTrainerOptions) {
     this.requestedWorkers = Math.max(1, Math.floor(o.workers))
@@ -189,6 +192,9 @@ class Trainer implements ParallelTrainer {
       }
       live.add(this)
       this.replicas = replicas
+      // The replicas hold the other cores: this thread's dense products stay on it meanwhile.
+      this.gemmBefore ??= gemmThreads()
+      setGemmThreads(1)
       const ready = await Promise.all(replicas.map((r) => r.ready(this.o.startTimeoutMs ?? 60_000)))
       // Same kernels and thread count as this thread, or shards would not be trained alike.
       const wasm = (b: string, kernels: string[], threads: number) => (b === 'wasm' ? { kernels: kernels.join(','), threads } : {})
@@ -321,6 +327,8 @@ class Trainer implements ParallelTrainer {
     const replicas = this.replicas ?? []
     this.replicas = null
     live.delete(this)
+    if (this.gemmBefore !== null) setGemmThreads(this.gemmBefore)
+    this.gemmBefore = null
     await Promise.all(replicas.map((r) => r.terminate()))
   }
 

@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { ArchSpec } from '../../core/spec'
 import { Network } from '../../core/network'
-import { selectBackend } from '../backend'
+import { selectBackend, setWasmGemmThreads } from '../backend'
 import { activeWasmKernels } from '../kernels'
 import { wasmThreadsState } from '../kernels/wasmThreads'
 import { CMD_STOP, CTRL, STATUS_FAILED, STATUS_OK, replicaViews, writeError, type ReplicaLayout, type ReplicaViews } from './layout'
@@ -57,6 +57,8 @@ start().catch((err: unknown) => port.postMessage({ type: 'failed', error: err in
 
 async function start(): Promise<void> {
   if (init.faults?.startError) throw new Error(init.faults.startError)
+  // The other cores are the trainer's and the other replicas': one thread, the plain binary.
+  setWasmGemmThreads(1)
   const info = await selectBackend(init.backend)
   const network = new Network(init.spec, 0)
   checkLayout(network, init.layout)

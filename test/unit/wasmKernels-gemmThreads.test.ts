@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backendLabel } from '../../src-main/contract/api'
+import { selectBackend } from '../../src-main/worker/backend'
+import { closeGemmThreads, effectiveGemmThreads, gemmStats, gemmThreads, setGemmThreads, wantedGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
+import { wasmThreadsState } from '../../src-main/worker/kernels/wasmThreads'
+import { naiveMatMul } from '../helpers/naiveMatMul'
+import { relErr, seededValues, withoutLeaks } from '../helpers/wasm'
+
+const saved = process.env.SPLINE_LAB_GEMM_THREADS
+
+beforeAll(() => {
+  process.env.SPLINE_LAB_GEMM_THREADS = '3'
+})
+
+afterAll(async () => {
+  await closeGemmThreads(tf.backend() as unknown as BackendWasm)
+  if (saved === undefined) delete process.env.SPLINE_LAB_GEMM_THREADS
+  else process.env.SPLINE_LAB_GEMM_THREADS = saved
+})
+
+function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean): Float32Array {
+  const av = seededValues(aShape.reduce((x, y) => x * y), 11)
+  const bv = seededValues(bShape.reduce((x, y) => x * y), 12)
+  return withoutLeaks(() => tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB).dataSync() as Float32Array))
+}
+
+describe('dense products on helper threads', () => {
+  it('reads the thread count from SPLINE_LAB_GEMM_THREADS, else all cores, 1 to 8', () => {
+    expect(wantedGemmThreads({ SPLINE_LAB_GEMM_THREADS: '1' })).toBe(1)
+    expect(wantedGemmThreads({ SPLINE_LAB_GEMM_THREADS: '64' })).toBe(8)
+    expect(wantedGemmThreads({ SPLINE_LAB_GEMM_THREADS: 'x' })).toBe(1)
+    expect(wantedGemmThreads({})).toBeGreaterThanOrEqual(1)
+  })
+
+  it('starts the trainer wasm on shared memory with one XNNPACK thread, and says so', async () => {
+    const info = await selectBackend('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(wasmThreadsState()).toEqual({ requested: 1, threads: 1 })
+    const memory = (tf.backend() as unknown as { wasm: { wasmMemory: { buffer: unknown } } }).wasm.wasmMemory
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect(info.wasmThreads).toMatchObject({ threads: 1, gemmThreads: 3 })
+    expect(backendLabel(info)).toBe('wasm (1 thread, dense products on 3)')
+  })
+
+  it('splits large products over the helpers, bit-identical to one thread, in every orientation', () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[64, 784], [784, 512], false, false],
+      [[64, 784], [64, 516], true, false],
+      [[64, 512], [300, 512], false, true],
+      [[100, 64], [300, 100], true, true],
+    ]
+    for (const [aShape, bShape, tA, tB] of cases) {
+      setGemmThreads(3)
+      const splits = gemmStats.splits
+      const split = product(aShape, bShape, tA, tB)
+      expect(gemmStats.splits, `${aShape} ${bShape}`).toBe(splits + 1)
+      setGemmThreads(1)
+      const alone = product(aShape, bShape, tA, tB)
+      expect(gemmStats.splits).toBe(splits + 1)
+      expect(split).toEqual(alone)
+      const ref = naiveMatMul(seededValues(aShape[0]! * aShape[1]!, 11), seededValues(bShape[0]! * bShape[1]!, 12), aShape, bShape, tA, tB)
+      expect(relErr(split, ref)).toBeLessThanOrEqual(2e-5)
+    }
+    setGemmThreads(3)
+    expect(gemmThreads()).toBe(3)
+    expect(effectiveGemmThreads(tf.backend() as unknown as BackendWasm)).toBe(3)
+  })
+
+  it('keeps small products on the calling thread', () => {
+    const splits = gemmStats.splits
+    product([16, 64], [64, 64], false, false)
+    expect(gemmStats.splits).toBe(splits)
+  })
+
+  it('starts helpers again after they were closed', async () => {
+    await closeGemmThreads(tf.backend() as unknown as BackendWasm)
+    const splits = gemmStats.splits
+    const a = product([64, 512], [512, 512], false, false)
+    expect(gemmStats.splits).toBe(splits + 1)
+    expect(relErr(a, naiveMatMul(seededValues(64 * 512, 11), seededValues(512 * 512, 12), [64, 512], [512, 512], false, false))).toBeLessThanOrEqual(2e-5)
+  })
+})
