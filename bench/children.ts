@@ -17,7 +17,7 @@ export type ChildTask =
   | { kind: 'spline'; models: ModelName[]; epochs: number }
   | { kind: 'store'; epochsPerRun: number; minSeconds: number; pdf: boolean }
   | { kind: 'kernels'; models: ModelName[] }
-  | { kind: 'profile'; models: ModelName[] }
+  | { kind: 'profile'; models: ModelName[]; threads?: number; gemmThreads?: number }
   | { kind: 'params'; models: ModelName[] }
 
 const MARK = '@@bench '
@@ -38,7 +38,7 @@ export async function runTask(task: ChildTask): Promise<unknown> {
       await setUp(TRAINER_DEFAULT)
       return { kernels: await kernelBench(), gradients: await gradientErrors(task.models) }
     case 'profile': {
-      await setUp(TRAINER_DEFAULT)
+      await setUp({ ...TRAINER_DEFAULT, threads: task.threads ?? 1, gemmThreads: task.gemmThreads ?? 1 })
       const out: Record<string, unknown> = {}
       for (const m of task.models) out[m] = await profileModel(m, 64)
       return out

@@ -9,6 +9,7 @@ import type { Network } from '../src-main/core/network'
 import type { SgdMomentum } from '../src-main/core/sgd'
 import { localStep, type TrainStep } from '../src-main/core/step'
 import { activeWasmKernels, registerWasmKernels } from '../src-main/worker/kernels'
+import { setGemmThreads } from '../src-main/worker/kernels/gemmThreads'
 import { initWasmWithThreads } from '../src-main/worker/kernels/wasmThreads'
 import { createParallelStep } from '../src-main/worker/parallel/parallelStep'
 import { CLASSES, createModel, makeBatches, type ModelName } from './models'
@@ -47,6 +48,8 @@ export interface RunConfig {
   /** our wasm kernels to register ('Conv2DBackpropFilter' alone is stock wasm made able to train a CNN) */
   kernels: string[]
   threads: number
+  /** threads of our dense products (kernels/gemmThreads.ts); absent: 1 */
+  gemmThreads?: number
   /** key of STEPS; absent: 'local' (the trainer's own step) */
   step?: string
   models: ModelName[]
@@ -76,7 +79,7 @@ export interface RunResult {
   results: ModelResult[]
 }
 
-export async function setUp(config: Pick<RunConfig, 'backend' | 'kernels' | 'threads'>): Promise<{ threads: number; note?: string }> {
+export async function setUp(config: Pick<RunConfig, 'backend' | 'kernels' | 'threads' | 'gemmThreads'>): Promise<{ threads: number; note?: string }> {
   if (config.backend === 'cpu') {
     if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not start')
     return { threads: 1 }
@@ -84,8 +87,10 @@ export async function setUp(config: Pick<RunConfig, 'backend' | 'kernels' | 'thr
   registerWasmKernels(config.kernels)
   let threads = 1
   let note: string | undefined
-  if (config.threads > 1) {
-    const s = await initWasmWithThreads(wasm, config.threads)
+  const gemm = config.gemmThreads ?? 1
+  setGemmThreads(gemm)
+  if (config.threads > 1 || gemm > 1) {
+    const s = await initWasmWithThreads(wasm, config.threads, { sharedMemory: gemm > 1 })
     threads = s.threads
     note = s.reason
   }

@@ -32,9 +32,12 @@ export function configs(opts: BenchOptions, threads: number): RunConfig[] {
     kernels = [...new Set([...kernels, ...add])]
     out.push({ ...base, label: i === steps.length - 1 && !opts.quick ? `wasm ours (${label})` : label, kernels })
   }
-  // Both cores the trainer's way: the batch split over two trainer workers (worker/parallel).
+  // Both cores the trainer's ways: dense products split over helper threads (kernels/gemmThreads,
+  // the default on one trainer worker), the batch split over two trainer workers
+  // (worker/parallel, 'auto' for conv nets), and XNNPACK's own threads (opt-in).
+  if (threads > 1) out.push({ ...base, label: `wasm ours, dense products on ${threads} threads`, kernels, gemmThreads: threads })
   if (threads > 1) out.push({ ...base, label: 'wasm ours, 2 trainer workers', kernels, step: 'parallel-2' })
-  if (threads > 1) out.push({ ...base, label: `wasm ours, ${threads} threads`, kernels, threads })
+  if (threads > 1) out.push({ ...base, label: `wasm ours, ${threads} wasm threads`, kernels, threads })
   // cpu is 50–500× slower: mlp and cnn only (a vgg11 step takes minutes), one warm-up step and
   // two one-step windows.
   const cpuModels = opts.models.filter((m) => m === 'mlp' || (!opts.quick && m === 'cnn'))
@@ -69,7 +72,7 @@ export function mergeTorch(rounds: (TorchResult[] | string)[]): TorchResult[] | 
 
 /** The watch's cost as a share of an epoch of `epochImages` at our measured 1-thread training rate. */
 export function splineRows(results: SplineWatchResult[], runs: RunResult[], epochImages: number): SplineRow[] {
-  const ours = runs.filter((r) => r.config.backend === 'wasm' && r.threads === 1 && (r.config.step ?? 'local') === 'local')
+  const ours = runs.filter((r) => r.config.backend === 'wasm' && r.threads === 1 && (r.config.step ?? 'local') === 'local' && (r.config.gemmThreads ?? 1) === 1)
   const full = Math.max(0, ...ours.map((r) => r.kernels.length))
   const rateRun = ours.find((r) => r.kernels.length === full)
   return results.map((s) => {

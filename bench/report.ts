@@ -8,16 +8,15 @@ export type { BenchReport, TorchResult } from './types'
 
 const modelsOf = (r: BenchReport): string[] => [...new Set(r.runs.flatMap((x) => x.results.map((y) => y.model)))]
 
-/** Our rows with every kernel registered: the ones compared with PyTorch. */
 /** Our wasm rows with every kernel: one thread, wasm threads, trainer workers. */
 export function oursRuns(r: BenchReport): RunResult[] {
   const all = Math.max(0, ...r.runs.map((x) => x.kernels.length))
   return r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all)
 }
 
-/** Cores a row trains on: wasm threads × trainer workers ('parallel-N' steps). */
+/** Cores a row trains on: wasm (or dense-product) threads × trainer workers ('parallel-N' steps). */
 export function coresOf(run: RunResult): number {
-  return run.threads * stepWorkers(run.config.step)
+  return Math.max(run.threads, run.config.gemmThreads ?? 1) * stepWorkers(run.config.step)
 }
 
 function trainingLines(r: BenchReport): string[] {

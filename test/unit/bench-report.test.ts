@@ -79,7 +79,9 @@ describe('bench plan', () => {
 
   it('adds every one of our kernels by the last single-thread row, and keeps vgg11 off cpu', () => {
     const full = configs(parseBenchArgs([]), 2)
-    const wasm1 = full.filter((c) => c.backend === 'wasm' && c.threads === 1 && c.step === undefined)
+    const wasm1 = full.filter((c) => c.backend === 'wasm' && c.threads === 1 && c.step === undefined && c.gemmThreads === undefined)
+    // the trainer's default on one worker: all kernels, dense products on both cores
+    expect(full.find((c) => c.gemmThreads === 2)).toMatchObject({ threads: 1, kernels: [...WASM_KERNEL_NAMES] })
     expect(full.find((c) => c.step === 'parallel-2')?.kernels.length).toBe(WASM_KERNEL_NAMES.length)
     expect(wasm1[0]!.label).toBe('wasm stock')
     expect(wasm1[0]!.kernels).toEqual(['Conv2DBackpropFilter'])
