@@ -4,6 +4,7 @@
  * Knows nothing of SQLite: every result leaves as a message; the main process persists it.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { DEFAULT_CRITERION, type RunConfig } from '../contract/api'
 import { TrainingEngine, type EpochRecord, type Phase, type TrainCallback, type TrainData } from '../core/engine'
 import { Network } from '../core/network'
@@ -22,6 +23,7 @@ import type { FromWorker, RunOutcome } from './protocol'
 import { writeCheckpoint, type CheckpointData } from './checkpoint'
 import { testHooks } from './checkpointFile'
 import { checkpointer, configHash, diskReason, loadResume, restoreRecorder, type PhaseCost, type RunCheckpoints } from './jobCheckpoints'
+import { effectiveGemmThreads } from './kernels/gemmThreads'
 import { wasmThreadsState } from './kernels/wasmThreads'
 import { startParallelTrainer, type ParallelTrainer } from './parallel/parallelStep'
 import { decideTrainWorkers } from './parallel/workers'
@@ -74,6 +76,7 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     batchSize: config.batchSize,
     runExamples: train.yTrain.length * plannedEpochs(config),
     wasmThreads: wasmThreadsState().threads,
+    gemmThreads: tf.getBackend() === 'wasm' ? effectiveGemmThreads(tf.backend() as unknown as BackendWasm) : 1,
   })
   let parallel = null as ParallelTrainer | null
   const parallelFor = async (net: Network): Promise<ParallelTrainer | null> => {

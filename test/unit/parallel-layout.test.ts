@@ -94,6 +94,16 @@ describe('how many trainer workers', () => {
     expect(decideTrainWorkers('auto', { ...base, backend: 'tensorflow' }).workers).toBe(1)
   })
 
+  it("'auto' leaves a mostly-dense model on one worker when its dense products use the cores", () => {
+    const wide = { ...base, spec: mlp, batchSize: 256 }
+    expect(decideTrainWorkers('auto', wide).workers).toBe(2)
+    expect(decideTrainWorkers('auto', { ...wide, gemmThreads: 2 })).toMatchObject({ workers: 1, why: expect.stringMatching(/^dense layers \(\d+ % of the FLOPs\) already run on 2 threads/) })
+    // convolutions are XNNPACK's, on one thread: the cnn still splits its batches
+    expect(decideTrainWorkers('auto', { ...base, gemmThreads: 2 }).workers).toBe(2)
+    // only wasm runs our products
+    expect(decideTrainWorkers('auto', { ...wide, backend: 'cpu', gemmThreads: 2 }).workers).toBe(2)
+  })
+
   it('the run config wins over SPLINE_LAB_TRAIN_WORKERS, which wins over auto', () => {
     expect(decideTrainWorkers(3, { ...base, env: { SPLINE_LAB_TRAIN_WORKERS: '1' } })).toEqual({ workers: 3, why: 'set in the run config' })
     expect(decideTrainWorkers(undefined, { ...base, spec: toy, env: { SPLINE_LAB_TRAIN_WORKERS: '2' } })).toEqual({ workers: 2, why: 'set by SPLINE_LAB_TRAIN_WORKERS' })
