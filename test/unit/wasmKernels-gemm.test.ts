@@ -94,11 +94,17 @@ describe('the kernel module itself', () => {
         const dst = scratch.alloc(R * C * 4)
         const x = seededValues(R * C, R + C)
         heapF32(backend()).set(x, src / 4)
-        simd.transpose(src, dst, R, C)
+        simd.transpose(src, dst, R, C, R)
         const got = heapF32(backend()).slice(dst / 4, dst / 4 + R * C)
         let wrong = 0
         for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) if (got[c * R + r] !== x[r * C + c]) wrong++
         expect(wrong, `${R}×${C}`).toBe(0)
+        // in two bands of src's rows (as helper threads split it), each writing its columns of dst
+        const split = Math.floor(R / 2 / 4) * 4
+        heapF32(backend()).fill(0, dst / 4, dst / 4 + R * C)
+        simd.transpose(src, dst, split, C, R)
+        simd.transpose(src + split * C * 4, dst + split * 4, R - split, C, R)
+        expect(heapF32(backend()).slice(dst / 4, dst / 4 + R * C), `${R}×${C} in bands`).toEqual(got)
       } finally {
         scratch.free()
       }

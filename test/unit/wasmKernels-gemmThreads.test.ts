@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backendLabel } from '../../src-main/contract/api'
+import { SGD_MOMENTUM } from '../../src-main/core/sgd'
 import { selectBackend } from '../../src-main/worker/backend'
 import { closeGemmThreads, effectiveGemmThreads, gemmStats, gemmThreads, setGemmThreads, wantedGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
 import { wasmThreadsState } from '../../src-main/worker/kernels/wasmThreads'
@@ -49,7 +50,7 @@ describe('dense products on helper threads', () => {
       [[64, 784], [784, 512], false, false],
       [[64, 784], [64, 516], true, false],
       [[64, 512], [300, 512], false, true],
-      [[100, 64], [300, 100], true, true],
+      [[200, 64], [300, 200], true, true],
     ]
     for (const [aShape, bShape, tA, tB] of cases) {
       setGemmThreads(3)
@@ -66,6 +67,31 @@ describe('dense products on helper threads', () => {
     setGemmThreads(3)
     expect(gemmThreads()).toBe(3)
     expect(effectiveGemmThreads(tf.backend() as unknown as BackendWasm)).toBe(3)
+  })
+
+  it('splits the fused SGD update of a large parameter too, bit-identical to one thread', () => {
+    const n = 400_003 // a tail of 3 for the JavaScript path
+    const update = (threads: number): Float32Array[] => {
+      setGemmThreads(threads)
+      return withoutLeaks(() => tf.tidy(() => {
+        const [theta, v, g] = [1, 2, 3].map((s) => tf.tensor1d(seededValues(n, s)))
+        const out = tf.engine().runKernel(SGD_MOMENTUM, { theta: theta!, v: v!, g: g! }, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }) as tf.Tensor[]
+        return out.map((t) => t.dataSync() as Float32Array)
+      }))
+    }
+    const jobs = gemmStats.jobSplits
+    const split = update(3)
+    expect(gemmStats.jobSplits).toBe(jobs + 1)
+    const alone = update(1)
+    expect(gemmStats.jobSplits).toBe(jobs + 1)
+    setGemmThreads(3)
+    expect(split).toEqual(alone)
+    // and it is the update: θ' = θ − lr·(μ·v + g + wd·θ), checked in float64 at a few places
+    const [theta, v, g] = [1, 2, 3].map((s) => seededValues(n, s))
+    for (const i of [0, 123_457, n - 1]) {
+      const want = theta![i]! - 0.05 * (0.9 * v![i]! + g![i]! + 5e-4 * theta![i]!)
+      expect(Math.abs(split[0]![i]! - want)).toBeLessThan(1e-6)
+    }
   })
 
   it('keeps small products on the calling thread', () => {

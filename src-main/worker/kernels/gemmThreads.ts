@@ -1,47 +1,66 @@
 /**
- * More cores for our dense products (simd/gemm.wat) without XNNPACK's thread pool.
+ * More cores for our kernels (simd/gemm.wat's products and transposes, simd/sgd.wat's update)
+ * without XNNPACK's thread pool.
  *
- * Helper threads instantiate the same module on the wasm backend's memory, which is shared when
+ * Helper threads instantiate the same modules on the wasm backend's memory, which is shared when
  * tfjs runs its threaded binary (kernels/wasmThreads.ts starts it with one XNNPACK thread for
- * exactly this). A product is split by columns: the calling thread computes the first part,
- * each helper one of the others, and the caller waits for them with Atomics. Every element is
- * summed in the same order whatever the split, so results are bit-identical for any thread count.
+ * exactly this). A job is split into bands: the calling thread does the first, each helper one
+ * of the others, and the caller waits for them with Atomics. A product is split by columns, so
+ * every element is summed in the same order whatever the split: results are bit-identical for
+ * any thread count (and so are transposes and the element-wise update).
  *
  * Why not XNNPACK's own pool: it re-packs the weights on every call (they change every step),
- * and its threads spin between calls, which costs dearly when another process shares the cores.
- * Ours sleep (Atomics.wait) after a short spin, and only products large enough to pay are split.
+ * and its threads spin between calls for as long as the process lives. Ours spin briefly after a
+ * job, then sleep (Atomics.wait), and only jobs large enough to pay are split.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { gemmSimd, sharedGemmParts, type Memory } from './simd'
+import { gemmSimd, sgdSimd, sharedKernelParts, type Memory } from './simd'
 
-/** Below this many multiply-adds a product runs on the calling thread alone (a split costs a wake-up, ≈ 5–50 µs). */
-const MIN_SPLIT_MACS = 262_144
+/** Below this much work (multiply-adds, or elements moved × 8; ≈ 0.1 ms of one core) a job
+ * runs on the calling thread alone. */
+const MIN_SPLIT_WORK = 2_000_000
+/** A helper spins this long for the next job before it sleeps: waking a sleeping thread takes
+ * 0.1–2 ms on a virtual machine's idle core, as long as a whole product, and the jobs of a
+ * training step come well within it. */
+const SPIN_MS = 2
 /** A helper that has not answered in this long is taken for dead, and the run fails with why. */
 const ANSWER_TIMEOUT_MS = 60_000
 const MAX_THREADS = 8
 
-// Control block per helper (Int32 slots): the job's sequence number (negative: stop), the last
-// one done, then the gemmTN arguments.
+// Control block per helper: Int32 slots (job sequence number, negative: stop; the last one done;
+// the operation; integer arguments), then Float32 slots for float arguments.
 const SEQ = 0
 const DONE = 1
-const ARGS = 2
+const OP = 2
+const ARGS = 3
+const FARGS = 16
+const OPS = { gemmTN: 0, transpose: 1, sgdMomentum: 2 } as const
 
 // Runs as `eval` code in the helper: plain CommonJS, no bundle needed.
 const HELPER = `
 const { workerData } = require('node:worker_threads')
-const { module, memory, ctrl } = workerData
-const g = new WebAssembly.Instance(module, { env: { memory } }).exports
+const { memory, gemm, sgd, ctrl } = workerData
+const g = new WebAssembly.Instance(gemm, { env: { memory } }).exports
+const s = new WebAssembly.Instance(sgd, { env: { memory } }).exports
+const f = new Float32Array(ctrl.buffer)
+const a = (i) => ctrl[${ARGS} + i]
 let seen = 0
 for (;;) {
   let job = Atomics.load(ctrl, ${SEQ})
-  for (let spin = 0; job === seen && spin < 20000; spin++) job = Atomics.load(ctrl, ${SEQ})
+  const until = performance.now() + ${SPIN_MS}
+  while (job === seen) {
+    for (let spin = 0; job === seen && spin < 1000; spin++) job = Atomics.load(ctrl, ${SEQ})
+    if (performance.now() > until) break
+  }
   if (job === seen) { Atomics.wait(ctrl, ${SEQ}, seen); continue }
   if (job < 0) break
   seen = job
-  g.gemmTN(ctrl[${ARGS}], ctrl[${ARGS + 1}], ctrl[${ARGS + 2}], ctrl[${ARGS + 3}], ctrl[${ARGS + 4}],
-    ctrl[${ARGS + 5}], ctrl[${ARGS + 6}], ctrl[${ARGS + 7}], ctrl[${ARGS + 8}], ctrl[${ARGS + 9}])
+  const op = ctrl[${OP}]
+  if (op === ${OPS.gemmTN}) g.gemmTN(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9))
+  else if (op === ${OPS.transpose}) g.transpose(a(0), a(1), a(2), a(3), a(4))
+  else s.sgdMomentum(a(0), a(1), a(2), a(3), a(4), a(5), f[${FARGS}], f[${FARGS + 1}], f[${FARGS + 2}])
   Atomics.store(ctrl, ${DONE}, seen)
   Atomics.notify(ctrl, ${DONE})
 }
@@ -50,6 +69,7 @@ for (;;) {
 interface Helper {
   worker: Worker
   ctrl: Int32Array
+  floats: Float32Array
   seq: number
 }
 
@@ -62,11 +82,12 @@ interface Pool {
 const pools = new WeakMap<Memory, Pool>()
 let wanted = 1
 
-/** Products run on our kernel since start, and how many of them were split (tests, profiles). */
-export const gemmStats = { products: 0, splits: 0 }
+/** Products run on our kernel since start, how many of them were split, and how many jobs of any
+ * kind (products, transposes, updates) were split (tests, profiles). */
+export const gemmStats = { products: 0, splits: 0, jobSplits: 0 }
 
 /**
- * Threads for one dense product, this thread included: SPLINE_LAB_GEMM_THREADS if set, else all
+ * Threads for one of our jobs, this thread included: SPLINE_LAB_GEMM_THREADS if set, else all
  * cores (at most 8). Set it to 1 where other work shares the cores.
  */
 export function wantedGemmThreads(env: NodeJS.ProcessEnv = process.env): number {
@@ -75,7 +96,7 @@ export function wantedGemmThreads(env: NodeJS.ProcessEnv = process.env): number 
   return Number.isFinite(n) ? Math.max(1, Math.min(MAX_THREADS, Math.floor(n))) : 1
 }
 
-/** Sets the threads our dense products may use from now on (1: the calling thread only). The
+/** Sets the threads our jobs may use from now on (1: the calling thread only). The
  * data-parallel step lowers it while its replicas hold the other cores. */
 export function setGemmThreads(n: number): void {
   wanted = Math.max(1, Math.min(MAX_THREADS, Math.floor(n)))
@@ -85,65 +106,71 @@ export function gemmThreads(): number {
   return wanted
 }
 
-/** Threads a large product on this backend would use now: 1 unless its memory is shared. */
+/** Threads a large job on this backend would use now: 1 unless its memory is shared. */
 export function effectiveGemmThreads(backend: BackendWasm): number {
   if (wanted === 1) return 1
-  const parts = sharedGemmParts(backend)
+  const parts = sharedKernelParts(backend)
   if (parts === null || pools.get(parts.memory)?.broken) return 1
   return wanted
 }
 
 function poolFor(backend: BackendWasm): Pool | null {
-  const parts = sharedGemmParts(backend)
+  const parts = sharedKernelParts(backend)
   if (parts === null) return null
   let pool = pools.get(parts.memory)
   if (pool === undefined) pools.set(parts.memory, (pool = { helpers: [], broken: null }))
   if (pool.broken !== null) return null
-  while (pool.helpers.length < wanted - 1) pool.helpers.push(startHelper(parts.module, parts.memory, pool))
+  while (pool.helpers.length < wanted - 1) pool.helpers.push(startHelper(parts, pool))
   return pool
 }
 
-function startHelper(module: object, memory: Memory, pool: Pool): Helper {
-  const ctrl = new Int32Array(new SharedArrayBuffer(16 * 4))
-  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, ctrl } })
+function startHelper(parts: { memory: Memory; gemm: object; sgd: object }, pool: Pool): Helper {
+  const ctrl = new Int32Array(new SharedArrayBuffer(32 * 4))
+  const worker = new Worker(HELPER, { eval: true, workerData: { ...parts, ctrl } })
   // A helper never holds the process open: it only ever waits for work the caller hands it.
   worker.unref()
   const lost = (why: string): void => {
     pool.broken ??= why
   }
-  worker.on('error', (err) => lost(`a GEMM helper thread failed: ${err instanceof Error ? err.message : String(err)}`))
-  worker.on('exit', (code) => lost(`a GEMM helper thread exited (code ${code})`))
-  return { worker, ctrl, seq: 0 }
+  worker.on('error', (err) => lost(`a kernel helper thread failed: ${err instanceof Error ? err.message : String(err)}`))
+  worker.on('exit', (code) => lost(`a kernel helper thread exited (code ${code})`))
+  return { worker, ctrl, floats: new Float32Array(ctrl.buffer), seq: 0 }
 }
 
-/**
- * C = Aᵀ·B (gemmTN's arguments, byte pointers) over columns 0..N, split across the helpers when
- * the product is large enough. Returns false where the SIMD module is not available.
- */
-export function gemmTN(
-  backend: BackendWasm, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-  M: number, K: number, N: number,
-): boolean {
-  const simd = gemmSimd(backend)
-  if (simd === null) return false
-  const pool = wanted > 1 && M * K * N >= MIN_SPLIT_MACS ? poolFor(backend) : null
-  const parts = pool === null ? 1 : Math.min(1 + pool.helpers.length, Math.max(1, N >> 3))
-  gemmStats.products++
+interface Job {
+  op: (typeof OPS)[keyof typeof OPS]
+  /** the range to split, in units of `align` at the band edges */
+  total: number
+  align: number
+  work: number
+  /** integer and float arguments for the band [lo, hi) */
+  args(lo: number, hi: number): number[]
+  floats?: number[]
+  local(lo: number, hi: number): void
+}
+
+/** Runs a job in bands over the helpers (or all here when it is small or there are none);
+ * returns whether it was split. */
+function run(backend: BackendWasm, job: Job): boolean {
+  const pool = wanted > 1 && job.work >= MIN_SPLIT_WORK ? poolFor(backend) : null
+  const parts = pool === null ? 1 : Math.min(1 + pool.helpers.length, Math.max(1, Math.floor(job.total / job.align)))
   if (parts === 1) {
-    simd.gemmTN(a, lda, b, ldb, c, ldc, M, K, 0, N)
-    return true
+    job.local(0, job.total)
+    return false
   }
-  // Column bounds in multiples of 8 (the kernel's panel width), the remainder with the last part.
-  const bound = (p: number): number => (p === parts ? N : Math.round((N * p) / parts / 8) * 8)
-  gemmStats.splits++
+  // Band edges in multiples of `align`, the remainder with the last band.
+  const bound = (p: number): number => (p === parts ? job.total : Math.round((job.total * p) / parts / job.align) * job.align)
   const used = pool!.helpers.slice(0, parts - 1)
   used.forEach((h, i) => {
-    h.ctrl.set([a, lda, b, ldb, c, ldc, M, K, bound(i + 1), bound(i + 2)], ARGS)
+    h.ctrl[OP] = job.op
+    h.ctrl.set(job.args(bound(i + 1), bound(i + 2)), ARGS)
+    if (job.floats) h.floats.set(job.floats, FARGS)
     Atomics.store(h.ctrl, SEQ, ++h.seq)
     Atomics.notify(h.ctrl, SEQ)
   })
-  simd.gemmTN(a, lda, b, ldb, c, ldc, M, K, 0, bound(1))
+  job.local(0, bound(1))
   for (const h of used) waitFor(h)
+  gemmStats.jobSplits++
   return true
 }
 
@@ -152,15 +179,64 @@ function waitFor(h: Helper): void {
   const deadline = performance.now() + ANSWER_TIMEOUT_MS
   while (Atomics.load(h.ctrl, DONE) !== h.seq) {
     if (performance.now() > deadline) {
-      throw new Error(`a GEMM helper thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s (set SPLINE_LAB_GEMM_THREADS=1 to train without helpers)`)
+      throw new Error(`a kernel helper thread did not answer within ${ANSWER_TIMEOUT_MS / 1000} s (set SPLINE_LAB_GEMM_THREADS=1 to train without helpers)`)
     }
     Atomics.wait(h.ctrl, DONE, h.seq - 1, 100)
   }
 }
 
+/**
+ * C = Aᵀ·B (simd/gemm.wat's gemmTN, byte pointers and strides) over columns 0..N, in bands of
+ * columns over the helpers. Returns false where the SIMD module is not available.
+ */
+export function gemmTN(
+  backend: BackendWasm, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
+  M: number, K: number, N: number,
+): boolean {
+  const simd = gemmSimd(backend)
+  if (simd === null) return false
+  const split = run(backend, {
+    op: OPS.gemmTN, total: N, align: 8, work: M * K * N,
+    args: (lo, hi) => [a, lda, b, ldb, c, ldc, M, K, lo, hi],
+    local: (lo, hi) => simd.gemmTN(a, lda, b, ldb, c, ldc, M, K, lo, hi),
+  })
+  gemmStats.products++
+  if (split) gemmStats.splits++
+  return true
+}
+
+/** dst [C×R] = srcᵀ (byte pointers), in bands of src's rows. False without the SIMD module. */
+export function transpose(backend: BackendWasm, src: number, dst: number, R: number, C: number): boolean {
+  const simd = gemmSimd(backend)
+  if (simd === null) return false
+  run(backend, {
+    op: OPS.transpose, total: R, align: 4, work: R * C * 8,
+    args: (lo, hi) => [src + lo * C * 4, dst + lo * 4, hi - lo, C, R],
+    local: (lo, hi) => simd.transpose(src + lo * C * 4, dst + lo * 4, hi - lo, C, R),
+  })
+  return true
+}
+
+/** simd/sgd.wat's update over n elements (a multiple of 4), in bands. False without the module. */
+export function sgdMomentum(
+  backend: BackendWasm, theta: number, v: number, g: number, outTheta: number, outV: number, n: number,
+  lr: number, mu: number, wd: number,
+): boolean {
+  const simd = sgdSimd(backend)
+  if (simd === null) return false
+  const at = (p: number, lo: number): number => p + lo * 4
+  run(backend, {
+    op: OPS.sgdMomentum, total: n, align: 4, work: n * 8,
+    args: (lo, hi) => [at(theta, lo), at(v, lo), at(g, lo), at(outTheta, lo), at(outV, lo), hi - lo],
+    floats: [lr, mu, wd],
+    local: (lo, hi) => simd.sgdMomentum(at(theta, lo), at(v, lo), at(g, lo), at(outTheta, lo), at(outV, lo), hi - lo, lr, mu, wd),
+  })
+  return true
+}
+
 /** Stops the helpers of this backend's memory (tests; a process that exits needs nothing). */
 export async function closeGemmThreads(backend: BackendWasm): Promise<void> {
-  const parts = sharedGemmParts(backend)
+  const parts = sharedKernelParts(backend)
   const pool = parts === null ? undefined : pools.get(parts.memory)
   if (pool === undefined) return
   pools.delete(parts!.memory)

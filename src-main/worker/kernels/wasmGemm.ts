@@ -12,7 +12,7 @@
  * caller. Widths that are not a multiple of 4 run on a zero-padded copy of a small B. Products large enough are split over helper threads (gemmThreads.ts).
  */
 import * as tf from '@tensorflow/tfjs'
-import { gemmTN } from './gemmThreads'
+import { gemmTN, transpose } from './gemmThreads'
 import { gemmSimd, heapOffset } from './simd'
 import { asWasm, dispose, f32 } from './util'
 
@@ -43,9 +43,9 @@ export function gemmProduct(
   const bt = tB || padded ? w.makeOutput([K, N4], 'float32') : null
   const c4 = padded ? w.makeOutput([rows, N4], 'float32') : null
   try {
-    if (at !== null) simd.transpose(heapOffset(w, a.dataId), heapOffset(w, at.dataId), rows, K)
+    if (at !== null) transpose(w, heapOffset(w, a.dataId), heapOffset(w, at.dataId), rows, K)
     if (padded) padInto(f32(w, b), f32(w, bt!), K, N, N4, tB)
-    else if (bt !== null) simd.transpose(heapOffset(w, b.dataId), heapOffset(w, bt.dataId), N, K)
+    else if (bt !== null) transpose(w, heapOffset(w, b.dataId), heapOffset(w, bt.dataId), N, K)
     const aPtr = heapOffset(w, (at ?? a).dataId)
     const bPtr = heapOffset(w, (bt ?? b).dataId)
     gemmTN(w, aPtr, rows * 4, bPtr, N4 * 4, heapOffset(w, (c4 ?? out).dataId), N4 * 4, rows, K, N4)

@@ -6,12 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { SGD_MOMENTUM } from '../../core/sgd'
+import { sgdMomentum } from './gemmThreads'
 import { heapOffset, sgdSimd } from './simd'
 import { asWasm, f32, type KernelArgs, type WasmKernel, type WasmKernelFunc } from './util'
 
 const f = Math.fround
 
-function sgdMomentum(args: KernelArgs): tf.TensorInfo[] {
+function sgdMomentumKernelFunc(args: KernelArgs): tf.TensorInfo[] {
   const { theta, v, g } = args.inputs as Record<'theta' | 'v' | 'g', tf.TensorInfo>
   const { lr, momentum, weightDecay } = args.attrs as { lr: number; momentum: number; weightDecay: number }
   const w = asWasm(args.backend)
@@ -23,10 +24,11 @@ function sgdMomentum(args: KernelArgs): tf.TensorInfo[] {
   const outTheta = w.makeOutput([...theta.shape], 'float32')
   const outV = w.makeOutput([...theta.shape], 'float32')
   const n = tf.util.sizeFromShape(theta.shape)
-  const simd = sgdSimd(w)
+  const simd = sgdSimd(w) !== null
   const bulk = simd ? n - (n % 4) : 0
   if (bulk > 0) {
-    simd!.sgdMomentum(heapOffset(w, theta.dataId), heapOffset(w, v.dataId), heapOffset(w, g.dataId),
+    // in bands over the kernel helper threads where there are some (gemmThreads.ts)
+    sgdMomentum(w, heapOffset(w, theta.dataId), heapOffset(w, v.dataId), heapOffset(w, g.dataId),
       heapOffset(w, outTheta.dataId), heapOffset(w, outV.dataId), bulk, lr, momentum, weightDecay)
   }
   const [th, vv, gg, ot, ov] = [theta, v, g, outTheta, outV].map((t) => f32(w, t)) as Float32Array[]
@@ -43,5 +45,5 @@ function sgdMomentum(args: KernelArgs): tf.TensorInfo[] {
 export const sgdMomentumKernel: WasmKernel = {
   kernelName: SGD_MOMENTUM,
   override: false,
-  create: (): WasmKernelFunc => sgdMomentum as unknown as WasmKernelFunc,
+  create: (): WasmKernelFunc => sgdMomentumKernelFunc as unknown as WasmKernelFunc,
 }

@@ -246,9 +246,10 @@
     (br $panel)))
 )
 
-;; dst[C×R] = srcᵀ for src [R×C] (element counts, byte pointers): 4×4 blocks transposed in
-;; registers, scalar edges.
-(func (export "transpose") (param $src i32) (param $dst i32) (param $R i32) (param $C i32)
+;; dst[C×R] = srcᵀ for src [R×C] (element counts, byte pointers), dst rows ldd elements apart
+;; (ldd = R for a whole matrix; a band of src's rows goes to a band of dst's columns): 4×4 blocks
+;; transposed in registers, scalar edges.
+(func (export "transpose") (param $src i32) (param $dst i32) (param $R i32) (param $C i32) (param $ldd i32)
   (local $r i32) (local $c i32) (local $R4 i32) (local $C4 i32) (local $rs i32) (local $cs i32)
   (local $p i32) (local $q i32)
   (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
@@ -256,7 +257,7 @@
   (local.set $R4 (i32.and (local.get $R) (i32.const -4)))
   (local.set $C4 (i32.and (local.get $C) (i32.const -4)))
   (local.set $rs (i32.shl (local.get $C) (i32.const 2)))
-  (local.set $cs (i32.shl (local.get $R) (i32.const 2)))
+  (local.set $cs (i32.shl (local.get $ldd) (i32.const 2)))
   (local.set $r (i32.const 0))
   (block $rd (loop $rl
     (br_if $rd (i32.ge_u (local.get $r) (local.get $R4)))
@@ -278,7 +279,7 @@
       (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
       (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
       (local.set $q (i32.add (local.get $dst)
-        (i32.shl (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $r)) (i32.const 2))))
+        (i32.shl (i32.add (i32.mul (local.get $c) (local.get $ldd)) (local.get $r)) (i32.const 2))))
       (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
       (local.set $q (i32.add (local.get $q) (local.get $cs)))
       (v128.store (local.get $q) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
@@ -291,7 +292,7 @@
     ;; the columns past the last block of 4, for these 4 rows
     (block $ed (loop $el
       (br_if $ed (i32.ge_u (local.get $c) (local.get $C)))
-      (call $column (local.get $src) (local.get $dst) (local.get $R) (local.get $C) (local.get $r) (local.get $c) (i32.const 4))
+      (call $column (local.get $src) (local.get $dst) (local.get $ldd) (local.get $C) (local.get $r) (local.get $c) (i32.const 4))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $el)))
     (local.set $r (i32.add (local.get $r) (i32.const 4)))
@@ -300,20 +301,20 @@
   (local.set $c (i32.const 0))
   (block $fd (loop $fl
     (br_if $fd (i32.ge_u (local.get $c) (local.get $C)))
-    (call $column (local.get $src) (local.get $dst) (local.get $R) (local.get $C) (local.get $R4) (local.get $c)
+    (call $column (local.get $src) (local.get $dst) (local.get $ldd) (local.get $C) (local.get $R4) (local.get $c)
       (i32.sub (local.get $R) (local.get $R4)))
     (local.set $c (i32.add (local.get $c) (i32.const 1)))
     (br $fl)))
 )
 
-;; dst[c, r:r+n] = src[r:r+n, c], one element at a time
-(func $column (param $src i32) (param $dst i32) (param $R i32) (param $C i32) (param $r i32) (param $c i32) (param $n i32)
+;; dst[c, r:r+n] = src[r:r+n, c], one element at a time (dst rows ldd elements apart)
+(func $column (param $src i32) (param $dst i32) (param $ldd i32) (param $C i32) (param $r i32) (param $c i32) (param $n i32)
   (local $end i32)
   (local.set $end (i32.add (local.get $r) (local.get $n)))
   (block $d (loop $l
     (br_if $d (i32.ge_u (local.get $r) (local.get $end)))
     (f32.store
-      (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $r)) (i32.const 2)))
+      (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $ldd)) (local.get $r)) (i32.const 2)))
       (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $C)) (local.get $c)) (i32.const 2)))))
     (local.set $r (i32.add (local.get $r) (i32.const 1)))
     (br $l)))

@@ -30,8 +30,8 @@ export interface SgdSimd {
 export interface GemmSimd {
   /** C[:, n0:n1] = Aᵀ·B[:, n0:n1], A [K×M], B [K×N]; byte pointers and strides; n1 − n0 a multiple of 4 */
   gemmTN(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, n0: number, n1: number): void
-  /** dst [C×R] = srcᵀ, src [R×C] */
-  transpose(src: number, dst: number, R: number, C: number): void
+  /** dst [C×R] = srcᵀ, src [R×C], dst rows ldd elements apart (R for a whole matrix) */
+  transpose(src: number, dst: number, R: number, C: number, ldd: number): void
 }
 
 type WatModule = { plain: Uint8Array; shared: Uint8Array }
@@ -117,14 +117,15 @@ export function gemmSimd(backend: BackendWasm): GemmSimd | null {
 }
 
 /**
- * What another thread needs to run the dense-product kernels on this backend's tensors: the
- * compiled module and the memory, where that memory is shared (tfjs's threaded binary); else null.
+ * What another thread needs to run our dense-product and SGD kernels on this backend's tensors:
+ * the compiled modules and the memory, where that memory is shared (tfjs's threaded binary); else
+ * null.
  */
-export function sharedGemmParts(backend: BackendWasm): { module: object; memory: Memory } | null {
+export function sharedKernelParts(backend: BackendWasm): { memory: Memory; gemm: object; sgd: object } | null {
   const memory = memoryOf(backend)
   if (!enabled || memory === undefined || !(memory.buffer instanceof SharedArrayBuffer)) return null
-  if (gemmSimd(backend) === null) return null
-  return { module: compile(gemmWat.shared), memory }
+  if (gemmSimd(backend) === null || sgdSimd(backend) === null) return null
+  return { memory, gemm: compile(gemmWat.shared), sgd: compile(sgdWat.shared) }
 }
 
 /** Why the last module could not be instantiated, for diagnostics. */
