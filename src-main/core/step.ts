@@ -4,6 +4,7 @@
  * gradients (worker/parallel). The bench times the same TrainStep the trainer runs.
  */
 import * as tf from '@tensorflow/tfjs'
+import { crossEntropyAndHits } from './crossEntropy'
 import type { Network } from './network'
 import type { SgdMomentum } from './sgd'
 
@@ -30,13 +31,13 @@ export function batchGradients(
   network: Network, x: Float32Array, y: Int32Array, count: number, featureSize: number, numClasses: number,
 ): { loss: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
   const xs = tf.tensor2d(x, [count, featureSize])
-  const labels = tf.tensor1d(y, 'int32')
-  const onehot = tf.oneHot(labels, numClasses)
+  const labels = tf.tensor1d(y.subarray(0, count), 'int32')
   let hits: tf.Scalar | null = null
   const { value, grads } = tf.variableGrads(() => {
     const { logits } = network.forward(xs, true)
-    hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'))) as tf.Scalar
-    return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar
+    const out = crossEntropyAndHits(logits as tf.Tensor2D, labels, numClasses)
+    hits = tf.keep(out.hits)
+    return out.loss
   }, [...network.trainable.values()])
   return { loss: value, grads, hits: hits! }
 }

@@ -16,6 +16,7 @@ import { batchMatMulKernel } from './wasmBatchMatMul'
 import { batchNormTrainGradKernel, batchNormTrainKernel } from './wasmBatchNorm'
 import { conv2DBackpropFilterKernel } from './wasmConv2DBackpropFilter'
 import { conv2DBackpropInputKernel } from './wasmConv2DBackpropInput'
+import { softmaxCrossEntropyKernel } from './wasmCrossEntropy'
 import { castKernel, identityKernel } from './wasmIdentity'
 import { maxPoolGradKernel } from './wasmMaxPoolGrad'
 import { sgdMomentumKernel } from './wasmSgd'
@@ -35,6 +36,7 @@ const KERNELS: WasmKernel[] = [
   batchNormTrainKernel,
   batchNormTrainGradKernel,
   sgdMomentumKernel,
+  softmaxCrossEntropyKernel,
 ]
 
 /** Names of all our wasm kernels, in registration order. */
