@@ -41,11 +41,11 @@ describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {
         const { values, ours } = product(aShape, bShape, tA, tB)
         const ref = naiveMatMul(seededValues(M * K, 1), seededValues(K * N, 2), aShape, bShape, tA, tB)
         expect(relErr(values, ref)).toBeLessThanOrEqual(TOL)
-        // Ours runs unless the product is tiny (below the stock kernel's break-even) or its
-        // transposes would cost more than a sixteenth of it.
+        // Ours runs unless the product is tiny (below the stock kernel's break-even), or its
+        // transposes would cost more than a sixteenth of it or more than XNNPACK packing B.
         const N4 = Math.ceil(N / 4) * 4
         const moved = (tA ? 0 : M * K) + (tB || N4 > N ? K * N4 : 0) + (N4 > N ? M * N4 : 0)
-        expect(ours).toBe(M * K * N >= 24_576 && moved * 16 <= M * K * N)
+        expect(ours).toBe(M * K * N >= 24_576 && moved * 16 <= M * K * N && moved <= 4 * K * N)
       })
     }
   }
@@ -58,9 +58,14 @@ describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {
     expect(relErr(values, ref)).toBeLessThanOrEqual(TOL)
   })
 
-  it('leaves per-item batches, and wide right operands of odd width, to the XNNPACK path', () => {
+  it('leaves per-item batches, wide right operands of odd width and conv weight gradients to the XNNPACK path', () => {
     expect(product([2, 50, 40], [2, 40, 64], false, false).ours).toBe(false)
     expect(product([64, 300], [300, 301], false, false).ours).toBe(false)
+    // colsᵀ·dy of a conv's weight gradient: A is the large operand (packing the small B is cheaper
+    // than transposing A), and the depth runs over every output position
+    expect(product([1152, 256], [256, 128], false, false).ours).toBe(false)
+    expect(product([72, 8192], [8192, 16], false, false).ours).toBe(false)
+    expect(product([8192, 72], [8192, 16], true, false).ours).toBe(false)
   })
 
   it('runs on this thread alone where the memory is not shared (the single-threaded binary)', () => {

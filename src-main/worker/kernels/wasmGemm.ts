@@ -18,6 +18,13 @@ import { asWasm, dispose, f32 } from './util'
 
 // Transposes must stay a small part of the product (cost in multiply-adds per element moved).
 const TRANSPOSE_BUDGET = 16
+// What XNNPACK's path costs besides the product: packing B, ≈ 4 transposed elements' worth each.
+// Where B is the small operand (the im2col product of a conv's weight gradient: colsᵀ·dy), its
+// packing is cheaper than our transposing A, and XNNPACK's path is kept.
+const XNNPACK_PACK_COST = 4
+// Our kernel sweeps the whole depth for each 4×8 block: past a few thousand (a conv's weight
+// gradient sums over every output position) the operands no longer stay in cache between blocks.
+const MAX_DEPTH = 4096
 // Padded copies of B are made in JavaScript: small right operands only.
 const MAX_PADDED = 1 << 16
 
@@ -27,7 +34,7 @@ export function gemmProduct(
   M: number, K: number, N: number, batchA: number, batchB: number, outShape: number[],
 ): tf.TensorInfo | null {
   const w = asWasm(backend)
-  if (batchB !== 1 || (batchA !== 1 && tA)) return null
+  if (batchB !== 1 || (batchA !== 1 && tA) || K > MAX_DEPTH) return null
   const rows = batchA * M
   // The kernel writes columns in fours: an odd width (a classifier's 10) multiplies a copy of B
   // padded with zero columns into a padded C, compacted afterwards. Only for small B.
@@ -35,7 +42,7 @@ export function gemmProduct(
   const padded = N4 !== N
   if (padded && K * N4 > MAX_PADDED) return null
   const moved = (tA ? 0 : rows * K) + (tB || padded ? K * N4 : 0) + (padded ? rows * N4 : 0)
-  if (moved * TRANSPOSE_BUDGET > rows * K * N) return null
+  if (moved * TRANSPOSE_BUDGET > rows * K * N || moved > XNNPACK_PACK_COST * K * N) return null
   const simd = gemmSimd(w)
   if (simd === null) return null
   const out = w.makeOutput(outShape, 'float32')
