@@ -24,8 +24,17 @@ function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean, s
   const av = seededValues(aShape.reduce((x, y) => x * y), seed)
   const bv = seededValues(bShape.reduce((x, y) => x * y), seed + 1)
   const before = gemmStats.products
-  const values = withoutLeaks(() => tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB).dataSync() as Float32Array))
+  const values = withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
   return { values, ours: gemmStats.products > before }
+}
+
+/** The values of the tensor fn makes, read outside tf.tidy (which would walk a typed array it
+ * returned element by element). */
+function valuesOf(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn)
+  const v = t.dataSync() as Float32Array
+  t.dispose()
+  return v
 }
 
 describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {

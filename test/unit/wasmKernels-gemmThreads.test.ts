@@ -24,7 +24,16 @@ afterAll(async () => {
 function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean): Float32Array {
   const av = seededValues(aShape.reduce((x, y) => x * y), 11)
   const bv = seededValues(bShape.reduce((x, y) => x * y), 12)
-  return withoutLeaks(() => tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB).dataSync() as Float32Array))
+  return withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
+}
+
+/** The values of the tensor fn makes, read outside tf.tidy (which would walk a typed array it
+ * returned element by element). */
+function valuesOf(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn)
+  const v = t.dataSync() as Float32Array
+  t.dispose()
+  return v
 }
 
 describe('dense products on helper threads', () => {
@@ -92,6 +101,34 @@ describe('dense products on helper threads', () => {
       const want = theta![i]! - 0.05 * (0.9 * v![i]! + g![i]! + 5e-4 * theta![i]!)
       expect(Math.abs(split[0]![i]! - want)).toBeLessThan(1e-6)
     }
+  })
+
+  it('hands out chunks correctly over hundreds of back-to-back jobs of changing sizes', () => {
+    // Jobs follow each other faster than a helper wakes: a late helper must never take a chunk
+    // of the wrong job, nor leave one undone (the chunk counter carries the job's number).
+    const shapes: [number[], number[], boolean, boolean][] = [
+      [[64, 784], [784, 512], false, false], [[64, 512], [64, 516], true, false],
+      [[64, 512], [512, 512], false, true], [[33, 300], [300, 2000], false, false],
+    ]
+    const inputs = shapes.map(([a, b], i) => [tf.tensor(seededValues(a[0]! * a[1]!, i), a), tf.tensor(seededValues(b[0]! * b[1]!, i + 9), b)] as const)
+    const run = (k: number): Buffer => {
+      const [a, b] = inputs[k]!
+      const [, , tA, tB] = shapes[k]!
+      const x = valuesOf(() => tf.matMul(a, b, tA, tB))
+      return Buffer.from(x.buffer, x.byteOffset, x.byteLength)
+    }
+    setGemmThreads(1)
+    const alone = shapes.map((_, k) => run(k))
+    setGemmThreads(3)
+    const jobs = gemmStats.jobSplits
+    let wrong = 0
+    for (let i = 0; i < 300; i++) {
+      const k = (i * 7) % shapes.length
+      if (!run(k).equals(alone[k]!)) wrong++
+    }
+    tf.dispose(inputs.flat())
+    expect(wrong).toBe(0)
+    expect(gemmStats.jobSplits - jobs).toBeGreaterThanOrEqual(300)
   })
 
   it('keeps small products on the calling thread', () => {
