@@ -82,3 +82,12 @@ export function runKernelValues(
     return out.dataSync() as Float32Array
   })
 }
+
+/** The values of the tensor fn makes, read outside tf.tidy (which would walk a typed array it
+ * returned element by element). */
+export function valuesOf(fn: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(fn)
+  const v = t.dataSync() as Float32Array
+  t.dispose()
+  return v
+}

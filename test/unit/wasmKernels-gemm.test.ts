@@ -5,7 +5,7 @@ import { registerWasmKernels } from '../../src-main/worker/kernels'
 import { effectiveGemmThreads, gemmStats, setGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
 import { gemmSimd, heapF32, setSimdEnabled, Scratch } from '../../src-main/worker/kernels/simd'
 import { naiveMatMul } from '../helpers/naiveMatMul'
-import { initWasmBackend, relErr, seededValues, withoutLeaks } from '../helpers/wasm'
+import { initWasmBackend, relErr, seededValues, valuesOf, withoutLeaks } from '../helpers/wasm'
 
 const TOL = 2e-5
 
@@ -26,15 +26,6 @@ function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean, s
   const before = gemmStats.products
   const values = withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
   return { values, ours: gemmStats.products > before }
-}
-
-/** The values of the tensor fn makes, read outside tf.tidy (which would walk a typed array it
- * returned element by element). */
-function valuesOf(fn: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(fn)
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
 }
 
 describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {

@@ -7,7 +7,7 @@ import { selectBackend } from '../../src-main/worker/backend'
 import { closeGemmThreads, effectiveGemmThreads, gemmStats, gemmThreads, setGemmThreads, wantedGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
 import { wasmThreadsState } from '../../src-main/worker/kernels/wasmThreads'
 import { naiveMatMul } from '../helpers/naiveMatMul'
-import { relErr, seededValues, withoutLeaks } from '../helpers/wasm'
+import { relErr, seededValues, valuesOf, withoutLeaks } from '../helpers/wasm'
 
 const saved = process.env.SPLINE_LAB_GEMM_THREADS
 
@@ -25,15 +25,6 @@ function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean): 
   const av = seededValues(aShape.reduce((x, y) => x * y), 11)
   const bv = seededValues(bShape.reduce((x, y) => x * y), 12)
   return withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
-}
-
-/** The values of the tensor fn makes, read outside tf.tidy (which would walk a typed array it
- * returned element by element). */
-function valuesOf(fn: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(fn)
-  const v = t.dataSync() as Float32Array
-  t.dispose()
-  return v
 }
 
 describe('dense products on helper threads', () => {
