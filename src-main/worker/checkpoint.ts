@@ -52,6 +52,9 @@ export interface CheckpointData {
   elapsedSeconds: number
   /** hash of the run config, so a checkpoint is never resumed under another config */
   configHash: string
+  /** trainer workers the epoch trained on, so that a resume under 'auto' on another machine
+   * trains on as many (absent in checkpoints written before it was recorded) */
+  trainWorkers?: number
 }
 
 export interface CheckpointEntry {

@@ -49,6 +49,8 @@ export interface PhaseState {
   bnEb: BnEbDetector
   pruning: CheckpointData['pruning']
   completedPhases: PhaseCost[]
+  /** trainer workers the phase trains on now (1 after a replica's fallback) */
+  trainWorkers: () => number
 }
 
 /** Writes the checkpoint of every recorded epoch; put it before the publisher. */
@@ -79,6 +81,7 @@ export function checkpointer(run: RunCheckpoints, p: PhaseState): TrainCallback 
         lastAccuracy: record.metrics.testAccuracy,
         elapsedSeconds: run.elapsedBefore + (run.now() - run.sessionStart) / 1000,
         configHash: run.configHash,
+        trainWorkers: p.trainWorkers(),
       }
       try {
         run.last = writeCheckpoint(run.dataDir, run.runId, epoch, data).file

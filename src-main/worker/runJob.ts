@@ -77,6 +77,7 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     runExamples: train.yTrain.length * plannedEpochs(config),
     wasmThreads: wasmThreadsState().threads,
     gemmThreads: tf.getBackend() === 'wasm' ? effectiveGemmThreads(tf.backend() as unknown as BackendWasm) : 1,
+    recorded: resumed?.data.trainWorkers,
   })
   let parallel = null as ParallelTrainer | null
   const parallelFor = async (net: Network): Promise<ParallelTrainer | null> => {
@@ -125,7 +126,7 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
     const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)), startEpoch: from, step: par?.step(optimizer) })
     const saver = ckpt
-      ? [checkpointer(ckpt, { phase: phase === 'retrain' ? 'retrain' : 'dense', offset, seed: config.seed + offset, network: net, optimizer, recorder: callbacks.includes(recorder) ? recorder : null, splineEb: () => recorder.detector.ebEpoch, bnEb: bnEb.detector, pruning: state.pruning, completedPhases: [...phases] })]
+      ? [checkpointer(ckpt, { phase: phase === 'retrain' ? 'retrain' : 'dense', offset, seed: config.seed + offset, network: net, optimizer, recorder: callbacks.includes(recorder) ? recorder : null, splineEb: () => recorder.detector.ebEpoch, bnEb: bnEb.detector, pruning: state.pruning, completedPhases: [...phases], trainWorkers: () => par?.workers ?? 1 })]
       : []
     try {
       const outcome = await engine.run([...callbacks, counter, ...saver, publisher(runId, hooks, config, state), progress(runId, hooks, now, total)])

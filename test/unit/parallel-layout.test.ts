@@ -104,6 +104,19 @@ describe('how many trainer workers', () => {
     expect(decideTrainWorkers('auto', { ...wide, backend: 'cpu', gemmThreads: 2 }).workers).toBe(2)
   })
 
+  it("a resumed run keeps the count its checkpoint recorded, unless the config or the environment names one", () => {
+    const tiny = { ...base, spec: toy } // 'auto' alone would keep it on one worker
+    expect(decideTrainWorkers(undefined, { ...tiny, recorded: 2 })).toEqual({ workers: 2, why: '2 as before the run was resumed' })
+    expect(decideTrainWorkers('auto', { ...tiny, recorded: 2 }).workers).toBe(2)
+    expect(decideTrainWorkers(undefined, { ...base, recorded: 1 }).workers).toBe(1)
+    expect(decideTrainWorkers(3, { ...tiny, recorded: 2 }).workers).toBe(3)
+    expect(decideTrainWorkers(undefined, { ...tiny, recorded: 2, env: { SPLINE_LAB_TRAIN_WORKERS: '1' } }).workers).toBe(1)
+    expect(decideTrainWorkers(undefined, { ...tiny, recorded: 2, env: { SPLINE_LAB_TRAIN_WORKERS: 'auto' } }).workers).toBe(2)
+    // a damaged value is ignored
+    expect(decideTrainWorkers(undefined, { ...tiny, recorded: 0 }).workers).toBe(1)
+    expect(decideTrainWorkers(undefined, { ...tiny, recorded: 2.5 }).workers).toBe(1)
+  })
+
   it('the run config wins over SPLINE_LAB_TRAIN_WORKERS, which wins over auto', () => {
     expect(decideTrainWorkers(3, { ...base, env: { SPLINE_LAB_TRAIN_WORKERS: '1' } })).toEqual({ workers: 3, why: 'set in the run config' })
     expect(decideTrainWorkers(undefined, { ...base, spec: toy, env: { SPLINE_LAB_TRAIN_WORKERS: '2' } })).toEqual({ workers: 2, why: 'set by SPLINE_LAB_TRAIN_WORKERS' })

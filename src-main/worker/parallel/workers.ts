@@ -48,6 +48,8 @@ export interface WorkersContext {
   wasmThreads: number
   /** threads this trainer's dense products run on (kernels/gemmThreads.ts); absent: 1 */
   gemmThreads?: number
+  /** the workers a resumed run's checkpoint says it trained on */
+  recorded?: number
   cores?: number
   env?: NodeJS.ProcessEnv
 }
@@ -69,8 +71,13 @@ export function trainWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): Train
 }
 
 export function decideTrainWorkers(setting: TrainWorkersSetting | undefined, ctx: WorkersContext): WorkersDecision {
-  const chosen = setting ?? trainWorkersFromEnv(ctx.env) ?? 'auto'
-  if (chosen !== 'auto') return { workers: chosen, why: setting !== undefined ? 'set in the run config' : 'set by SPLINE_LAB_TRAIN_WORKERS' }
+  const fromEnv = setting === undefined ? trainWorkersFromEnv(ctx.env) : undefined
+  if (typeof setting === 'number') return { workers: setting, why: 'set in the run config' }
+  if (typeof fromEnv === 'number') return { workers: fromEnv, why: 'set by SPLINE_LAB_TRAIN_WORKERS' }
+  // 'auto' on a resumed run keeps the count it trained on: on another machine it could decide
+  // otherwise, and batches split otherwise train otherwise (the run would not end where it would have).
+  const r = ctx.recorded
+  if (r !== undefined && Number.isInteger(r) && r >= 1 && r <= 16) return { workers: r, why: `${r} as before the run was resumed` }
   const cores = ctx.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length)
   const one = (why: string): WorkersDecision => ({ workers: 1, why })
   if (ctx.backend !== 'wasm' && ctx.backend !== 'cpu') return one(`backend '${ctx.backend}'`)
