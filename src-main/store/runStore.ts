@@ -153,6 +153,8 @@ export class RunStore {
       trainFlops?: number
       wallSeconds?: number
       error?: string
+      /** the backend label as the run ended, where it changed while it ran (a replica's fallback) */
+      backend?: string
     },
   ): void {
     this.db
@@ -160,7 +162,7 @@ export class RunStore {
         `UPDATE runs SET status = ?, finished_at = ?, heartbeat_at = ?,
            test_accuracy = COALESCE(?, test_accuracy), eb_epoch = COALESCE(?, eb_epoch), bn_eb_epoch = COALESCE(?, bn_eb_epoch),
            params = COALESCE(?, params), macs = COALESCE(?, macs), flops = COALESCE(?, flops), train_flops = COALESCE(?, train_flops),
-           wall_seconds = COALESCE(?, wall_seconds), error = ?
+           wall_seconds = COALESCE(?, wall_seconds), error = ?, backend = COALESCE(?, backend)
          WHERE id = ?`,
       )
       .run(
@@ -176,6 +178,7 @@ export class RunStore {
         fields.trainFlops ?? null,
         fields.wallSeconds ?? null,
         fields.error ?? null,
+        fields.backend ?? null,
         id,
       )
   }

@@ -156,9 +156,11 @@ export function openContainer<H>(file: string): Container<H> {
  * SPLINE_LAB_TEST_HOOKS (JSON), for the crash tests only: `checkpointSleepMs` holds every
  * checkpoint write (of epochs ≥ `checkpointSleepFrom`) half-way through its temp file; `checkpointFail` ('ENOSPC', 'EACCES', …) with
  * optional `checkpointFailAt` (epoch) makes a write fail there like a full or read-only disk;
- * `pruneSleepMs` holds the run inside pruning. Unset in normal use.
+ * `pruneSleepMs` holds the run inside pruning; `replicaExitAtStep` makes the first replica of a
+ * data-parallel run exit (as a crash would) at that step. Unset in normal use.
  */
 interface Hooks {
+  replicaExitAtStep?: number
   checkpointSleepMs?: number
   checkpointSleepFrom?: number
   checkpointFail?: string
@@ -182,6 +184,9 @@ export function testHooks() {
     },
     duringPruning(): void {
       if (hooks.pruneSleepMs) sleepSync(hooks.pruneSleepMs)
+    },
+    replicaFaults(): { exitAtStep: number }[] | undefined {
+      return hooks.replicaExitAtStep ? [{ exitAtStep: hooks.replicaExitAtStep }] : undefined
     },
   }
 }

@@ -26,6 +26,9 @@ export interface RunOutcome {
   /** Σ phases 3 × forward flops × training images × epochs */
   trainFlops: number
   wallSeconds: number
+  /** the backend label as the run ended, where it changed while it ran ('wasm ×2→1' after a
+   * replica failed and the run went on on one worker); absent otherwise */
+  backend?: string
 }
 
 export type FromWorker =

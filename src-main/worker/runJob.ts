@@ -80,21 +80,25 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     recorded: resumed?.data.trainWorkers,
   })
   let parallel = null as ParallelTrainer | null
+  // Set once a phase's trainer fell back to one worker, so the run's record says so at the end.
+  let fellBack = false
   const parallelFor = async (net: Network): Promise<ParallelTrainer | null> => {
     if (decision.workers < 2) return null
     if (parallel?.network === net) return parallel
+    fellBack ||= parallel?.fallbackReason != null
     await parallel?.close()
     parallel = null
-    parallel = await startParallelTrainer({ network: net, featureSize, numClasses: data.numClasses, batchSize: config.batchSize, workers: decision.workers })
+    parallel = await startParallelTrainer({ network: net, featureSize, numClasses: data.numClasses, batchSize: config.batchSize, workers: decision.workers, faults: testHooks().replicaFaults() })
     return parallel
   }
   // (not for a network that never trains: prune-at-init, or resumed after pruning)
   if (resumed?.data.phase !== 'retrain' && method !== 'prune-at-init') await parallelFor(network)
   const workers = parallel?.workers ?? decision.workers
+  const backendLabel = workers > 1 ? `${tf.getBackend()} ×${workers}` : tf.getBackend()
   hooks.post({
     type: 'started',
     runId,
-    backend: workers > 1 ? `${tf.getBackend()} ×${workers}` : tf.getBackend(),
+    backend: backendLabel,
     layers: plans.map((p) => p.id),
     arch: specBefore,
     probe: {
@@ -222,6 +226,7 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
       macsBefore: before.macs,
       trainFlops: trainingFlops(phases),
       wallSeconds: (ckpt?.elapsedBefore ?? 0) + (now() - started) / 1000,
+      ...(workers > 1 && (fellBack || parallel?.fallbackReason != null) ? { backend: `${backendLabel}→1` } : {}),
     }
   }
 }

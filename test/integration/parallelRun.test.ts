@@ -89,6 +89,17 @@ describe('a run on two trainer workers', () => {
     expect(final.summary).toEqual(reference.summary)
   })
 
+  it('records that it went on on one worker when a replica died mid-run', async () => {
+    const { home, db } = fresh()
+    const cli = startCli(['run', ...CONV, '--db', db, '--json'], home, { replicaExitAtStep: 3 })
+    expect((await cli.exit).code, cli.stderr()).toBe(0)
+    expect(cli.stderr()).toMatch(/data-parallel step: replica 1 exited with code 3; training on 1 of 2 workers/)
+    const snap = snapshotRun(db)
+    expect(snap.status).toBe('finished')
+    expect(backendOf(db)).toBe('wasm ×2→1')
+    expect(JSON.parse(cli.stdout().trim().split('\n').at(-1)!).backend).toBe('wasm ×2→1')
+  })
+
   it('differs from a one-worker run only as per-shard BatchNorm does', async () => {
     process.env.SPLINE_LAB_TRAIN_WORKERS = '1'
     try {
