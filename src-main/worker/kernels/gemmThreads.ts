@@ -4,10 +4,10 @@
  *
  * Helper threads instantiate the same modules on the wasm backend's memory, which is shared when
  * tfjs runs its threaded binary (kernels/wasmThreads.ts starts it with one XNNPACK thread for
- * exactly this). A job is split into bands: the calling thread does the first, each helper one
- * of the others, and the caller waits for them with Atomics. A product is split by columns, so
- * every element is summed in the same order whatever the split: results are bit-identical for
- * any thread count (and so are transposes and the element-wise update).
+ * exactly this). A job is cut into chunks (a product's columns, a transpose's rows, the update's
+ * elements) that the calling thread and the helpers claim as they come free; the caller then
+ * waits with Atomics for the chunks still running. Every element is computed by the same code
+ * whatever the split: results are bit-identical for any thread count.
  *
  * Why not XNNPACK's own pool: it re-packs the weights on every call (they change every step),
  * and its threads spin between calls for as long as the process lives. Ours spin briefly after a
@@ -50,8 +50,8 @@ const OPS = { gemmTN: 0, transpose: 1, sgdMomentum: 2 } as const
 /** Chunks per thread: enough to even out a late start, few enough to keep each worth a call. */
 const CHUNKS_PER_THREAD = 4
 
-// Runs as `eval` code in the helper: plain CommonJS, no bundle needed. work(op, lo, hi) must
-// match band() below.
+// Runs as `eval` code in the helper: plain CommonJS, no bundle needed. work(op, lo, hi) must do
+// what the `local` band of the same job below does.
 const HELPER = `
 const { workerData } = require('node:worker_threads')
 const { memory, gemm, sgd, ctrl } = workerData
