@@ -42,6 +42,9 @@ describe('dense products on helper threads', () => {
     const memory = (tf.backend() as unknown as { wasm: { wasmMemory: { buffer: unknown } } }).wasm.wasmMemory
     expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer)
     expect(info.wasmThreads).toMatchObject({ threads: 1, gemmThreads: 3 })
+    // one XNNPACK thread never starts a pthread: the 8 the binary pre-spawned are ended
+    const pool = (tf.backend() as unknown as { wasm: { PThread: { unusedWorkers: unknown[]; runningWorkers: unknown[] } } }).wasm.PThread
+    expect([pool.unusedWorkers.length, pool.runningWorkers.length]).toEqual([0, 0])
     expect(backendLabel(info)).toBe('wasm (1 thread, dense products on 3)')
   })
 
@@ -126,6 +129,13 @@ describe('dense products on helper threads', () => {
     const splits = gemmStats.splits
     product([16, 64], [64, 64], false, false)
     expect(gemmStats.splits).toBe(splits)
+  })
+
+  it('never needs a pthread afterwards: training steps leave emscripten\'s pool empty', () => {
+    const pool = (tf.backend() as unknown as { wasm: { PThread: { unusedWorkers: unknown[]; runningWorkers: unknown[] } } }).wasm.PThread
+    product([64, 784], [784, 512], false, false)
+    tf.tidy(() => tf.conv2d(tf.ones([8, 16, 16, 4]) as tf.Tensor4D, tf.ones([3, 3, 4, 8]) as tf.Tensor4D, 1, 'same').dataSync())
+    expect([pool.unusedWorkers.length, pool.runningWorkers.length]).toEqual([0, 0])
   })
 
   it('starts helpers again after they were closed', async () => {

@@ -174,9 +174,27 @@ function patch(count: number, prelude: string): Patch {
  * a process (or trainer worker) that used threads would never exit on its own. They only ever
  * wait for work that the main thread hands them, so letting them not hold the process is safe. */
 function unrefPoolThreads(): void {
-  type Pool = { PThread?: { runningWorkers?: { unref?: () => void }[] } }
-  const module = (tf.backend() as unknown as { wasm?: Pool }).wasm
-  for (const w of module?.PThread?.runningWorkers ?? []) w.unref?.()
+  for (const w of pthreads()?.runningWorkers ?? []) w.unref?.()
+}
+
+type PoolWorker = { unref?: () => void; terminate?: () => unknown }
+
+function pthreads(): { runningWorkers?: PoolWorker[]; unusedWorkers?: PoolWorker[] } | undefined {
+  return (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: PoolWorker[]; unusedWorkers?: PoolWorker[] } } }).wasm?.PThread
+}
+
+/**
+ * With one XNNPACK thread nothing ever starts a pthread (pthreadpool computes a one-thread pool on
+ * the caller), yet the binary pre-spawns 8 workers, ≈ 75 MB: end the unused ones. Should a pthread
+ * be asked for after all, emscripten would spawn a fresh worker, which our patches no longer cover
+ * outside initialisation; none is, and tests check the pool stays empty.
+ */
+function endUnusedPoolThreads(): number {
+  const unused = pthreads()?.unusedWorkers
+  if (!unused) return 0
+  const n = unused.length
+  for (const w of unused.splice(0)) void w.terminate?.()
+  return n
 }
 
 export interface InitOptions {
@@ -213,6 +231,7 @@ export async function initWasmWithThreads(
     const threads = wasm.getThreadsCount()
     started = true
     unrefPoolThreads()
+    if (threads === 1) endUnusedPoolThreads()
     state = { requested: count, threads, ...(threads < count ? { reason: `pool capped at ${threads}` } : {}) }
   } catch (err) {
     for (const w of p?.workers ?? []) void w.terminate()
