@@ -9,7 +9,8 @@
  *   A·Bᵀ (dX = dY·Wᵀ)    transposes both (W with our SIMD transpose, ≈ 0.3–1.2 ns per element);
  *   Aᵀ·Bᵀ                 transposes B.
  * A shared right operand folds the batch into A's rows; other batched products are left to the
- * caller. Widths that are not a multiple of 4 run on a zero-padded copy of a small B. Products large enough are split over helper threads (gemmThreads.ts).
+ * caller. Widths that are not a multiple of 4 run on a zero-padded copy of a small B. Products
+ * and transposes large enough are split over helper threads (gemmThreads.ts).
  */
 import * as tf from '@tensorflow/tfjs'
 import { gemmTN, transpose } from './gemmThreads'
@@ -43,8 +44,7 @@ export function gemmProduct(
   if (padded && K * N4 > MAX_PADDED) return null
   const moved = (tA ? 0 : rows * K) + (tB || padded ? K * N4 : 0) + (padded ? rows * N4 : 0)
   if (moved * TRANSPOSE_BUDGET > rows * K * N || moved > XNNPACK_PACK_COST * K * N) return null
-  const simd = gemmSimd(w)
-  if (simd === null) return null
+  if (gemmSimd(w) === null) return null
   const out = w.makeOutput(outShape, 'float32')
   const at = tA ? null : w.makeOutput([K, rows], 'float32')
   const bt = tB || padded ? w.makeOutput([K, N4], 'float32') : null
