@@ -8,7 +8,7 @@ export type { BenchReport, TorchResult } from './types'
 
 const modelsOf = (r: BenchReport): string[] => [...new Set(r.runs.flatMap((x) => x.results.map((y) => y.model)))]
 
-/** Our wasm rows with every kernel: one thread, wasm threads, trainer workers. */
+/** Our wasm rows with every kernel: one thread, dense products on helper threads, trainer workers, wasm threads. */
 export function oursRuns(r: BenchReport): RunResult[] {
   const all = Math.max(0, ...r.runs.map((x) => x.kernels.length))
   return r.runs.filter((x) => x.config.backend === 'wasm' && x.kernels.length === all)

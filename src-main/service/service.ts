@@ -259,7 +259,7 @@ export class SplineLabService implements SplineLabApi {
       case 'done': {
         const unsaved = this.guard.unsaved.get(m.runId)
         const { testAccuracy, ebEpoch, bnEbEpoch, params, macs, flops, trainFlops, wallSeconds, backend } = m
-        const fields = { testAccuracy, ebEpoch, bnEbEpoch, params, macs, flops, trainFlops, wallSeconds, ...(backend ? { backend } : {}) }
+        const fields = { testAccuracy, ebEpoch, bnEbEpoch, params, macs, flops, trainFlops, wallSeconds, backend }
         const finish = () => this.store.finish(m.runId, m.outcome === 'finished' ? 'finished' : 'cancelled', this.iso(), fields)
         if (unsaved || !this.guard.save(m.runId, finish)) this.guard.fail(m.runId, this.guard.unsaved.get(m.runId)!)
         this.settle(m.runId)

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { SGD_MOMENTUM } from '../../core/sgd'
 import { sgdMomentum } from './gemmThreads'
-import { heapOffset, sgdSimd } from './simd'
+import { heapOffset } from './simd'
 import { asWasm, f32, type KernelArgs, type WasmKernel, type WasmKernelFunc } from './util'
 
 const f = Math.fround
@@ -24,13 +24,11 @@ function sgdMomentumKernelFunc(args: KernelArgs): tf.TensorInfo[] {
   const outTheta = w.makeOutput([...theta.shape], 'float32')
   const outV = w.makeOutput([...theta.shape], 'float32')
   const n = tf.util.sizeFromShape(theta.shape)
-  const simd = sgdSimd(w) !== null
-  const bulk = simd ? n - (n % 4) : 0
-  if (bulk > 0) {
-    // in bands over the kernel helper threads where there are some (gemmThreads.ts)
-    sgdMomentum(w, heapOffset(w, theta.dataId), heapOffset(w, v.dataId), heapOffset(w, g.dataId),
-      heapOffset(w, outTheta.dataId), heapOffset(w, outV.dataId), bulk, lr, momentum, weightDecay)
-  }
+  // Whole groups of four in SIMD, in bands over the kernel helper threads where there are some
+  // (gemmThreads.ts); the rest, or all of it without the SIMD module, in JavaScript.
+  const groups = n - (n % 4)
+  const bulk = groups > 0 && sgdMomentum(w, heapOffset(w, theta.dataId), heapOffset(w, v.dataId), heapOffset(w, g.dataId),
+    heapOffset(w, outTheta.dataId), heapOffset(w, outV.dataId), groups, lr, momentum, weightDecay) ? groups : 0
   const [th, vv, gg, ot, ov] = [theta, v, g, outTheta, outV].map((t) => f32(w, t)) as Float32Array[]
   const [lr32, mu32, wd32] = [f(lr), f(momentum), f(weightDecay)]
   for (let i = bulk; i < n; i++) {

@@ -189,12 +189,8 @@ function pthreads(): { runningWorkers?: PoolWorker[]; unusedWorkers?: PoolWorker
  * be asked for after all, emscripten would spawn a fresh worker, which our patches no longer cover
  * outside initialisation; none is, and tests check the pool stays empty.
  */
-function endUnusedPoolThreads(): number {
-  const unused = pthreads()?.unusedWorkers
-  if (!unused) return 0
-  const n = unused.length
-  for (const w of unused.splice(0)) void w.terminate?.()
-  return n
+function endUnusedPoolThreads(): void {
+  for (const w of pthreads()?.unusedWorkers?.splice(0) ?? []) void w.terminate?.()
 }
 
 export interface InitOptions {
