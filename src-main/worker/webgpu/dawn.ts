@@ -61,7 +61,7 @@ export async function installGpu(): Promise<GpuLike> {
     // dawn.node ships for linux-x64/arm64, darwin and win32-x64/arm64 only.
     throw new Error(`dawn.node did not load on ${process.platform}-${process.arch}: ${firstLine(err)}`)
   }
-  const g = globalThis as { navigator?: Record<string, unknown> }
+  const g = globalThis as unknown as { navigator?: Record<string, unknown> }
   if (!g.navigator) g.navigator = {}
   // Node ≥ 21 has a navigator object of its own; a plain property works on both.
   Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true, enumerable: true })
@@ -94,7 +94,7 @@ export function pumpEvents(): void {
  */
 export function releaseGpu(): void {
   if (!gpu) return
-  const nav = (globalThis as { navigator?: Record<string, unknown> }).navigator
+  const nav = (globalThis as unknown as { navigator?: Record<string, unknown> }).navigator
   if (nav && nav.gpu === gpu) delete nav.gpu
   gpu = null
   tick = null
