@@ -64,7 +64,9 @@ export function emit(value: unknown): void {
 /** Parent side: runs `task` in a fresh process of this same script. */
 export function child<T>(task: ChildTask): T {
   const r = spawnSync(process.execPath, [process.argv[1]!, '--child', JSON.stringify(task)], {
-    stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+    encoding: 'utf8',
     // under Electron's binary (the desktop app's CLI), run it as plain Node
     env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
   })

@@ -74,8 +74,14 @@ export async function epochChild(config: EpochConfig): Promise<EpochResult> {
     }
     const step = await stepFactory(config.step)(model.network, model.optimizer, featureSize, CLASSES, config.batch)
     const engine = new TrainingEngine({
-      network: model.network, optimizer: model.optimizer, data: train, epochs: 1, batchSize: config.batch, seed: 0,
-      lrAt: () => model.optimizer.lr, step,
+      network: model.network,
+      optimizer: model.optimizer,
+      data: train,
+      epochs: 1,
+      batchSize: config.batch,
+      seed: 0,
+      lrAt: () => model.optimizer.lr,
+      step,
       // as the trainer worker does (runJob): lets cancel messages in between batches
       yieldEvery: () => new Promise((r) => setImmediate(r)),
     })
@@ -83,23 +89,35 @@ export async function epochChild(config: EpochConfig): Promise<EpochResult> {
     let trained = 0
     let evaluated = 0
     let metrics = { trainAccuracy: NaN, testAccuracy: NaN }
-    await engine.run([{
-      onTrainBegin: () => void (started = performance.now()),
-      onBatchEnd: (_ctx, b, batches) => {
-        if (b === batches) trained = performance.now()
+    await engine.run([
+      {
+        onTrainBegin: () => void (started = performance.now()),
+        onBatchEnd: (_ctx, b, batches) => {
+          if (b === batches) trained = performance.now()
+        },
+        onEpochEnd: (_ctx, record) => {
+          evaluated = performance.now()
+          metrics = record.metrics
+        },
       },
-      onEpochEnd: (_ctx, record) => {
-        evaluated = performance.now()
-        metrics = record.metrics
-      },
-    }])
+    ])
     step.dispose()
     model.dispose()
     const trainSeconds = (trained - started) / 1000
     return {
-      label: config.label, engine: 'ours', threads: threads * stepWorkers(config.step), images: n, of: data.yTrain.length, batch: config.batch,
-      trainSeconds, evalSeconds: (evaluated - trained) / 1000, testImages: data.yTest.length, loadSeconds,
-      trainAccuracy: metrics.trainAccuracy, testAccuracy: metrics.testAccuracy, samplesPerSec: n / trainSeconds,
+      label: config.label,
+      engine: 'ours',
+      threads: threads * stepWorkers(config.step),
+      images: n,
+      of: data.yTrain.length,
+      batch: config.batch,
+      trainSeconds,
+      evalSeconds: (evaluated - trained) / 1000,
+      testImages: data.yTest.length,
+      loadSeconds,
+      trainAccuracy: metrics.trainAccuracy,
+      testAccuracy: metrics.testAccuracy,
+      samplesPerSec: n / trainSeconds,
     }
   } finally {
     rmSync(cache, { recursive: true, force: true })

@@ -9,6 +9,10 @@ export const bytes = (n: number): string =>
 
 export function table(head: string[], rows: string[][], right: boolean[]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]): string => r.map((c, i) => (right[i] ? lpad(c, w[i]!) : pad(c, w[i]!))).join('  ').trimEnd()
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (right[i] ? lpad(c, w[i]!) : pad(c, w[i]!)))
+      .join('  ')
+      .trimEnd()
   return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n')
 }

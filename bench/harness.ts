@@ -22,14 +22,16 @@ import { CLASSES, createModel, makeBatches, type ModelName } from './models'
 export type StepFactory = (network: Network, optimizer: SgdMomentum, featureSize: number, classes: number, batch: number) => TrainStep | Promise<TrainStep>
 
 /** The data-parallel step over `workers` trainer workers; a fallback to one would mislabel the row. */
-const parallel = (workers: number): StepFactory => async (network, optimizer, featureSize, numClasses, batchSize) => {
-  const step = await createParallelStep({ network, optimizer, featureSize, numClasses, batchSize, workers })
-  if (step.fallbackReason !== null) {
-    await step.close()
-    throw new Error(`the ${workers}-worker step fell back to one worker: ${step.fallbackReason}`)
+const parallel =
+  (workers: number): StepFactory =>
+  async (network, optimizer, featureSize, numClasses, batchSize) => {
+    const step = await createParallelStep({ network, optimizer, featureSize, numClasses, batchSize, workers })
+    if (step.fallbackReason !== null) {
+      await step.close()
+      throw new Error(`the ${workers}-worker step fell back to one worker: ${step.fallbackReason}`)
+    }
+    return step
   }
-  return step
-}
 
 /** Trainer workers behind a STEPS key: N for 'parallel-N', 1 for the local step. */
 export function stepWorkers(step: string | undefined): number {

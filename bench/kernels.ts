@@ -26,12 +26,15 @@ interface Case {
 
 const relu = (v: Float32Array): Float32Array => v.map((x) => Math.max(0, x))
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1)
-const t = (shape: number[], seed: number, f: (v: Float32Array) => Float32Array = (v) => v) =>
-  ({ shape, values: f(seeded(size(shape), seed)) })
+const t = (shape: number[], seed: number, f: (v: Float32Array) => Float32Array = (v) => v) => ({ shape, values: f(seeded(size(shape), seed)) })
 
 function cases(): Case[] {
-  const mm = (label: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean): Case =>
-    ({ kernel: tf.BatchMatMul, label, inputs: { a: t(a, 1), b: t(b, 2) }, attrs: { transposeA, transposeB } })
+  const mm = (label: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean): Case => ({
+    kernel: tf.BatchMatMul,
+    label,
+    inputs: { a: t(a, 1), b: t(b, 2) },
+    attrs: { transposeA, transposeB },
+  })
   const pool = (x: number[]): Case => {
     const y = [x[0]!, x[1]! / 2, x[2]! / 2, x[3]!]
     return {
@@ -42,8 +45,12 @@ function cases(): Case[] {
       attrs: { filterSize: 2, strides: 2, pad: 'valid' },
     }
   }
-  const red = (kernel: string, shape: number[], axis: number[]): Case =>
-    ({ kernel, label: `${shape.join('×')} axes ${axis.join(',')}`, inputs: { x: t(shape, 6) }, attrs: { axis, keepDims: false } })
+  const red = (kernel: string, shape: number[], axis: number[]): Case => ({
+    kernel,
+    label: `${shape.join('×')} axes ${axis.join(',')}`,
+    inputs: { x: t(shape, 6) },
+    attrs: { axis, keepDims: false },
+  })
   return [
     mm('mlp dW1 = xᵀ·dy  [784×64]·[64×512]', [64, 784], [64, 512], true, false),
     mm('mlp dX2 = dy·Wᵀ  [64×512]·[512×512]', [64, 512], [512, 512], false, true),
@@ -75,12 +82,16 @@ function cases(): Case[] {
     { kernel: tf.Identity, label: '64×28×28×16 (autodiff saves)', inputs: { x: t([64, 28, 28, 16], 18) }, attrs: {} },
     { kernel: tf.Cast, label: '64×28×28×16 float32 → float32 (tf.moments)', inputs: { x: t([64, 28, 28, 16], 19) }, attrs: { dtype: 'float32' } },
     {
-      kernel: tf.Tile, label: '1×1×1×16 → 64×28×28×16 (BN gradient)',
-      inputs: { x: t([1, 1, 1, 16], 11) }, attrs: { reps: [64, 28, 28, 1] },
+      kernel: tf.Tile,
+      label: '1×1×1×16 → 64×28×28×16 (BN gradient)',
+      inputs: { x: t([1, 1, 1, 16], 11) },
+      attrs: { reps: [64, 28, 28, 1] },
     },
     {
-      kernel: tf.Tile, label: '1×1×1×32 → 64×14×14×32 (BN gradient)',
-      inputs: { x: t([1, 1, 1, 32], 12) }, attrs: { reps: [64, 14, 14, 1] },
+      kernel: tf.Tile,
+      label: '1×1×1×32 → 64×14×14×32 (BN gradient)',
+      inputs: { x: t([1, 1, 1, 32], 12) },
+      attrs: { reps: [64, 14, 14, 1] },
     },
   ]
 }
@@ -117,7 +128,10 @@ function timeBoth(c: Case, withStock: boolean): { stockMs: number | null; oursMs
     const ours: number[] = []
     const until = performance.now() + 600
     for (let round = 0; round < 40 && (round < 4 || performance.now() < until); round++) {
-      for (const [list, setUpKernels] of [[ours, () => registerWasmKernels()], [stock, useStock]] as const) {
+      for (const [list, setUpKernels] of [
+        [ours, () => registerWasmKernels()],
+        [stock, useStock],
+      ] as const) {
         if (list === stock && !withStock) continue
         setUpKernels()
         once() // first call after a switch pays for operator set-up: not counted
@@ -168,8 +182,7 @@ export async function gradientErrors(models: readonly ModelName[]): Promise<Grad
     const out = tf.tidy(() => {
       const x = tf.tensor2d(b!.x, [64, m.featureSize])
       const onehot = tf.oneHot(tf.tensor1d(b!.y, 'int32'), CLASSES)
-      const { grads: g } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(onehot, m.network.forward(x, true).logits) as tf.Scalar, vars)
+      const { grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(onehot, m.network.forward(x, true).logits) as tf.Scalar, vars)
       return vars.map((v) => g[v.name]!.dataSync() as Float32Array)
     })
     m.network.discardBatchStats()

@@ -83,7 +83,10 @@ function seconds(flag: string, raw: string | undefined, fallback: number): numbe
 
 function subset<T extends string>(flag: string, raw: string | undefined, all: readonly T[]): T[] {
   if (raw === undefined) return [...all]
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const bad = items.find((m) => !(all as readonly string[]).includes(m))
   if (bad !== undefined || items.length === 0) throw new BenchUsageError(`--${flag}: '${bad ?? raw}' is not one of ${all.join(', ')}`)
   return all.filter((m) => items.includes(m))

@@ -81,9 +81,12 @@ export function splineRows(results: SplineWatchResult[], runs: RunResult[], epoc
     const share = (ms: number): number | null => (seconds === null ? null : (ms / 1000 / seconds) * 100)
     const cost = s.recordMs.map((r, i) => r + s.matrixMs[i]!)
     return {
-      ...s, epochImages, rateFrom: rate ? rateRun!.config.label : null, epochTrainSeconds: seconds,
-      meanPercent: share(cost.reduce((a, b) => a + b, 0) / cost.length), lastPercent: share(cost.at(-1)!),
+      ...s,
+      epochImages,
+      rateFrom: rate ? rateRun!.config.label : null,
+      epochTrainSeconds: seconds,
+      meanPercent: share(cost.reduce((a, b) => a + b, 0) / cost.length),
+      lastPercent: share(cost.at(-1)!),
     }
   })
 }
-

@@ -30,20 +30,31 @@ function trainingLines(r: BenchReport): string[] {
       if (!res) continue
       const isWasm = run.config.backend === 'wasm'
       rows.push([
-        model, run.config.label + (run.threadsNote ? ` (${run.threadsNote})` : ''), num(res.samplesPerSec),
-        num(res.msPerStep), stock && isWasm ? `${num(res.samplesPerSec / stock.samplesPerSec)}×` : '',
+        model,
+        run.config.label + (run.threadsNote ? ` (${run.threadsNote})` : ''),
+        num(res.samplesPerSec),
+        num(res.msPerStep),
+        stock && isWasm ? `${num(res.samplesPerSec / stock.samplesPerSec)}×` : '',
         prev !== null && isWasm ? `${num(res.samplesPerSec / prev)}×` : '',
       ])
       if (isWasm) prev = res.samplesPerSec
     }
     for (const t of torch.filter((x) => x.model === model)) {
-      rows.push([model, `PyTorch ${t.version}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
-        num(t.samplesPerSec), num((r.batch * 1000) / t.samplesPerSec), '', ''])
+      rows.push([
+        model,
+        `PyTorch ${t.version}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`,
+        num(t.samplesPerSec),
+        num((r.batch * 1000) / t.samplesPerSec),
+        '',
+        '',
+      ])
     }
   }
   if (rows.length === 0) return []
-  return ['training samples/s (Network + localStep + SgdMomentum, synthetic batches):',
-    table(['model', 'configuration', 'samples/s', 'ms/step', 'vs stock', 'vs prev row'], rows, [false, false, true, true, true, true])]
+  return [
+    'training samples/s (Network + localStep + SgdMomentum, synthetic batches):',
+    table(['model', 'configuration', 'samples/s', 'ms/step', 'vs stock', 'vs prev row'], rows, [false, false, true, true, true, true]),
+  ]
 }
 
 function ratioLines(r: BenchReport): string[] {
@@ -75,10 +86,19 @@ function kernelLines(r: BenchReport): string[] {
   if (!r.kernels) return []
   return [
     'kernels at the bench sizes (wasm, 1 thread; error = max|a−b| / max|cpu|):',
-    table(['kernel', 'case', 'stock ms', 'ours ms', 'speedup', 'stock err', 'ours err'],
-      r.kernels.kernels.map((k) => [k.kernel, k.label, k.stockMs === null ? 'missing' : num(k.stockMs), num(k.oursMs),
-        k.stockMs === null ? '' : `${num(k.stockMs / k.oursMs)}×`, sci(k.stockErr), sci(k.oursErr)]),
-      [false, false, true, true, true, true, true]),
+    table(
+      ['kernel', 'case', 'stock ms', 'ours ms', 'speedup', 'stock err', 'ours err'],
+      r.kernels.kernels.map((k) => [
+        k.kernel,
+        k.label,
+        k.stockMs === null ? 'missing' : num(k.stockMs),
+        num(k.oursMs),
+        k.stockMs === null ? '' : `${num(k.stockMs / k.oursMs)}×`,
+        sci(k.stockErr),
+        sci(k.oursErr),
+      ]),
+      [false, false, true, true, true, true, true],
+    ),
     '',
     'whole-model gradient vs cpu (max over parameters of the relative error):',
     ...r.kernels.gradients.map((g) => `  ${pad(g.model, 5)} stock wasm ${sci(g.stockErr)}   ours ${sci(g.oursErr)}`),

@@ -26,10 +26,19 @@ export function epochLines(r: BenchReport): string[] {
     `Fashion-MNIST epoch of the small cnn, batch ${first.batch}: ${num(first.images)} of ${num(first.of)} training images` +
       `${full ? ' (a full epoch)' : ' (part of an epoch)'}; wall time of shuffle + gather + steps of a fresh network's first ` +
       `epoch; the test set's evaluation is timed apart and not included; loading the data is not included:`,
-    table(['configuration', 'train s', 'samples/s', `eval s (${num(first.testImages)})`, 'load s', 'train acc', 'test acc'],
-      rows.map((e) => [e.label, e.trainSeconds.toFixed(1), num(e.samplesPerSec), e.evalSeconds.toFixed(2), e.loadSeconds.toFixed(1),
-        e.trainAccuracy.toFixed(3), e.testAccuracy.toFixed(3)]),
-      [false, true, true, true, true, true, true]),
+    table(
+      ['configuration', 'train s', 'samples/s', `eval s (${num(first.testImages)})`, 'load s', 'train acc', 'test acc'],
+      rows.map((e) => [
+        e.label,
+        e.trainSeconds.toFixed(1),
+        num(e.samplesPerSec),
+        e.evalSeconds.toFixed(2),
+        e.loadSeconds.toFixed(1),
+        e.trainAccuracy.toFixed(3),
+        e.testAccuracy.toFixed(3),
+      ]),
+      [false, true, true, true, true, true, true],
+    ),
   ]
   const ours = rows.filter((e) => e.engine === 'ours')
   const torch = rows.filter((e) => e.engine === 'PyTorch')
@@ -51,23 +60,42 @@ export function splineLines(r: BenchReport): string[] {
   const out = [
     `spline watch, default probe (${s0.probe.kind}: ${s0.probe.count} inputs, budget ${num(s0.probe.budgetBits)} bits per layer), ` +
       `${s0.epochs} epochs recorded; % of an epoch of ${num(s0.epochImages)} images at the training rate of "${s0.rateFrom ?? '–'}":`,
-    table(['model', 'BN layers', 'bits/epoch', 'record ms', 'matrix ms (first → last)', 'epoch s', '% mean', '% last'],
+    table(
+      ['model', 'BN layers', 'bits/epoch', 'record ms', 'matrix ms (first → last)', 'epoch s', '% mean', '% last'],
       r.spline.map((s) => {
         const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
-        return [s.model, String(s.memory.layers.length), num(s.memory.layers.reduce((n, l) => n + l.bits, 0)), mean(s.recordMs).toFixed(1),
-          `${s.matrixMs[0]!.toFixed(2)} → ${s.matrixMs.at(-1)!.toFixed(2)}`, s.epochTrainSeconds === null ? '–' : s.epochTrainSeconds.toFixed(1),
-          pct(s.meanPercent), pct(s.lastPercent)]
+        return [
+          s.model,
+          String(s.memory.layers.length),
+          num(s.memory.layers.reduce((n, l) => n + l.bits, 0)),
+          mean(s.recordMs).toFixed(1),
+          `${s.matrixMs[0]!.toFixed(2)} → ${s.matrixMs.at(-1)!.toFixed(2)}`,
+          s.epochTrainSeconds === null ? '–' : s.epochTrainSeconds.toFixed(1),
+          pct(s.meanPercent),
+          pct(s.lastPercent),
+        ]
       }),
-      [false, true, true, true, true, true, true, true]),
+      [false, true, true, true, true, true, true, true],
+    ),
     '',
     'code memory per recorded epoch vs the float32 BN outputs the reference keeps for the same probe (target ≤ 1/32):',
-    table(['model', 'packed codes', 'reference float32', 'ratio', 'same kept values as float32', 'ratio', 'padding bits', 'codes after all epochs'],
+    table(
+      ['model', 'packed codes', 'reference float32', 'ratio', 'same kept values as float32', 'ratio', 'padding bits', 'codes after all epochs'],
       r.spline.map((s) => {
         const m = s.memory
-        return [s.model, bytes(m.codeBytes), bytes(m.referenceBytes), ratio(m.referenceBytes, m.codeBytes), bytes(m.keptFloatBytes),
-          ratio(m.keptFloatBytes, m.codeBytes), String(m.paddingBits), bytes(s.historyBytes)]
+        return [
+          s.model,
+          bytes(m.codeBytes),
+          bytes(m.referenceBytes),
+          ratio(m.referenceBytes, m.codeBytes),
+          bytes(m.keptFloatBytes),
+          ratio(m.keptFloatBytes, m.codeBytes),
+          String(m.paddingBits),
+          bytes(s.historyBytes),
+        ]
       }),
-      [false, true, true, true, true, true, true, true]),
+      [false, true, true, true, true, true, true, true],
+    ),
   ]
   for (const s of r.spline) {
     const sub = s.memory.layers.filter((l) => l.kept < l.spatial)

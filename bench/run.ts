@@ -33,7 +33,11 @@ function paramChecks(opts: BenchOptions): ParamCheck[] {
   return ours.map((o) => {
     const t = torch !== null && typeof torch !== 'string' ? torch[o.model] : undefined
     return {
-      model: o.model, ours: o.params, oursSizes: o.paramSizes, torch: t?.params ?? null, torchSizes: t?.paramSizes ?? null,
+      model: o.model,
+      ours: o.params,
+      oursSizes: o.paramSizes,
+      torch: t?.params ?? null,
+      torchSizes: t?.paramSizes ?? null,
       equal: t ? t.params === o.params && t.paramSizes.join() === o.paramSizes.join() : null,
       torchNote: torch === null ? 'PyTorch not asked (--no-torch)' : typeof torch === 'string' ? torch : null,
     }
@@ -48,13 +52,16 @@ function epochSection(opts: BenchOptions, threads: number, log: (s: string) => v
   for (const n of opts.quick || threads === 1 ? [1] : [1, 2]) {
     // Both cores the way the trainer uses them: the batch split over two trainer workers.
     log(`  Fashion-MNIST epoch: ours, ${n} core(s) …\n`)
-    const ours = n === 1
-      ? { threads: 1, label: 'wasm ours, 1 thread (TrainingEngine)' }
-      : { threads: 1, step: 'parallel-2', label: 'wasm ours, 2 trainer workers (TrainingEngine)' }
-    rows.push(child<EpochResult>({
-      kind: 'epoch',
-      config: { ...TRAINER_DEFAULT, ...ours, dataDir: opts.dataDir, images: opts.epochImages, batch: 64 },
-    }))
+    const ours =
+      n === 1
+        ? { threads: 1, label: 'wasm ours, 1 thread (TrainingEngine)' }
+        : { threads: 1, step: 'parallel-2', label: 'wasm ours, 2 trainer workers (TrainingEngine)' }
+    rows.push(
+      child<EpochResult>({
+        kind: 'epoch',
+        config: { ...TRAINER_DEFAULT, ...ours, dataDir: opts.dataDir, images: opts.epochImages, batch: 64 },
+      }),
+    )
     if (!opts.torch) continue
     log(`  Fashion-MNIST epoch: PyTorch, ${n} thread(s) …\n`)
     const t = torchEpoch(ROOT, opts.dataDir, opts.epochImages, n)
@@ -129,12 +136,26 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     seconds: (Date.now() - started.getTime()) / 1000,
     machine: {
-      cpu: cpu[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()}`, node: process.version, tfjs: tf.version.tfjs,
+      cpu: cpu[0]?.model ?? 'unknown',
+      cores: os.availableParallelism(),
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+      tfjs: tf.version.tfjs,
       loadAverage: { before: loadBefore, after: os.loadavg() },
     },
-    batch: 64, quick: opts.quick, sections: opts.sections, rounds: opts.rounds,
-    runs, torch, params, epoch, spline, store, kernels, profile,
+    batch: 64,
+    quick: opts.quick,
+    sections: opts.sections,
+    rounds: opts.rounds,
+    runs,
+    torch,
+    params,
+    epoch,
+    spline,
+    store,
+    kernels,
+    profile,
   }
   const dir = opts.outDir ?? (ROOT ? join(ROOT, 'bench', 'results') : join(process.cwd(), 'bench-results'))
   mkdirSync(dir, { recursive: true })

@@ -48,9 +48,15 @@ export function codeMemory(plans: LayerPlan[], codes: LayerCode[], probeCount: n
   const layers = plans.map((p, l): LayerMemory => {
     const words = codes[l]!.words
     return {
-      id: p.id, channels: p.channels, spatial: p.spatial, kept: p.positions ? p.positions.length : p.spatial, bits: p.bits,
-      codeBytes: words.byteLength, paddingBits: words.length * 32 - codes[l]!.bits,
-      referenceBytes: probeCount * p.spatial * p.channels * 4, keptFloatBytes: p.bits * 4,
+      id: p.id,
+      channels: p.channels,
+      spatial: p.spatial,
+      kept: p.positions ? p.positions.length : p.spatial,
+      bits: p.bits,
+      codeBytes: words.byteLength,
+      paddingBits: words.length * 32 - codes[l]!.bits,
+      referenceBytes: probeCount * p.spatial * p.channels * 4,
+      keptFloatBytes: p.bits * 4,
     }
   })
   const sum = (k: 'codeBytes' | 'referenceBytes' | 'keptFloatBytes' | 'paddingBits'): number => layers.reduce((n, x) => n + x[k], 0)
@@ -79,12 +85,18 @@ function probeSource(model: ModelName, config: RunConfig): { xTest: Float32Array
   const per = inputShape.reduce((a, b) => a * b, 1)
   const n = config.probeSamples
   return {
-    xTest: seeded(n * per, 77), yTest: Int32Array.from({ length: n }, (_, i) => i % CLASSES), inputShape,
+    xTest: seeded(n * per, 77),
+    yTest: Int32Array.from({ length: n }, (_, i) => i % CLASSES),
+    inputShape,
     source: `seeded uniform images ${inputShape.join('×')} (no CIFAR-10 here; codes cost the same)`,
   }
 }
 
-export async function splineWatchChild(models: ModelName[], epochs: number, backend: Pick<BenchRunConfig, 'backend' | 'kernels' | 'threads'>): Promise<SplineWatchResult[]> {
+export async function splineWatchChild(
+  models: ModelName[],
+  epochs: number,
+  backend: Pick<BenchRunConfig, 'backend' | 'kernels' | 'threads'>,
+): Promise<SplineWatchResult[]> {
   await setUp(backend)
   const out: SplineWatchResult[] = []
   for (const name of models) {
@@ -114,7 +126,10 @@ export async function splineWatchChild(models: ModelName[], epochs: number, back
     out.push({
       model: name,
       probe: { kind, count: probe.count, budgetBits: config.probeBudgetBits, source: data.source },
-      epochs, recordMs, matrixMs, memory,
+      epochs,
+      recordMs,
+      matrixMs,
+      memory,
       historyBytes: Array.from({ length: history.length }, (_, t) => codeBytes(history.codesAt(t))).reduce((a, b) => a + b, 0),
     })
     step.dispose()

@@ -57,30 +57,67 @@ function writeRun(store: RunStore, id: string, spec: ArchSpec, epochs: number, t
   const at = new Date().toISOString()
   const layers = channelGroups(spec).map((g) => g.id)
   store.createRun({ id, name: id, config, createdAt: at })
-  store.markStarted(id, at, 'wasm', layers, { kind: 'samples', count: 256, bitsPerLayer: Object.fromEntries(layers.map((l) => [l, 262_144])), budgetBits: 262_144 }, spec)
+  store.markStarted(
+    id,
+    at,
+    'wasm',
+    layers,
+    { kind: 'samples', count: 256, bitsPerLayer: Object.fromEntries(layers.map((l) => [l, 262_144])), budgetBits: 262_144 },
+    spec,
+  )
   const ebAt = Math.min(epochs, 8)
   for (let e = 1; e <= epochs; e++) {
     const metrics = {
-      epoch: e, phase: e <= ebAt ? 'dense' as const : 'retrain' as const, trainLoss: 2 / e, trainAccuracy: 1 - 0.5 / e, testLoss: 2.2 / e,
-      testAccuracy: 0.9 - 0.5 / e, lr: 0.1, seconds: 60, splineSeconds: 0.5,
+      epoch: e,
+      phase: e <= ebAt ? ('dense' as const) : ('retrain' as const),
+      trainLoss: 2 / e,
+      trainAccuracy: 1 - 0.5 / e,
+      testLoss: 2.2 / e,
+      testAccuracy: 0.9 - 0.5 / e,
+      lr: 0.1,
+      seconds: 60,
+      splineSeconds: 0.5,
     }
     const rows = distanceRows(layers, e)
     const max = e > 3 ? Math.max(...rows.mean!.slice(-4, -1)) : null
     const t0 = performance.now()
-    store.appendEpoch(id, metrics, rows, { epoch: e, maxDistance: max, threshold: 0.16 }, e >= ebAt ? ebAt : null, at,
-      { epoch: e, maxDistance: max, threshold: 0.1 }, `epoch-${String(e).padStart(6, '0')}.ckpt`)
+    store.appendEpoch(
+      id,
+      metrics,
+      rows,
+      { epoch: e, maxDistance: max, threshold: 0.16 },
+      e >= ebAt ? ebAt : null,
+      at,
+      { epoch: e, maxDistance: max, threshold: 0.1 },
+      `epoch-${String(e).padStart(6, '0')}.ckpt`,
+    )
     timings?.push(performance.now() - t0)
     if (e === ebAt) {
       const widths = Object.fromEntries(channelGroups(spec).map((g) => [g.id, Math.ceil(g.width / 2)]))
       store.markPruned(id, withWidths(spec, widths), {
-        criterion: 'spline', scope: 'global', ratio: 0.5, P: 0.75, atEpoch: ebAt, ebFallback: false, retrain: 'finetune', notes: [],
+        criterion: 'spline',
+        scope: 'global',
+        ratio: 0.5,
+        P: 0.75,
+        atEpoch: ebAt,
+        ebFallback: false,
+        retrain: 'finetune',
+        notes: [],
         kept: Object.fromEntries(channelGroups(spec).map((g) => [g.id, Array.from({ length: widths[g.id]! }, (_, i) => i)])),
       })
     }
   }
   const after = withWidths(spec, Object.fromEntries(channelGroups(spec).map((g) => [g.id, Math.ceil(g.width / 2)])))
   const costs = countCosts(after)
-  store.finish(id, 'finished', at, { testAccuracy: 0.88, ebEpoch: ebAt, params: costs.params, macs: costs.macs, flops: costs.flops, trainFlops: costs.flops * 3 * 50_000 * epochs, wallSeconds: 60 * epochs })
+  store.finish(id, 'finished', at, {
+    testAccuracy: 0.88,
+    ebEpoch: ebAt,
+    params: costs.params,
+    macs: costs.macs,
+    flops: costs.flops,
+    trainFlops: costs.flops * 3 * 50_000 * epochs,
+    wallSeconds: 60 * epochs,
+  })
 }
 
 export async function storeChild(options: { epochsPerRun: number; minSeconds: number; pdf: boolean }): Promise<StoreResult> {
@@ -102,9 +139,14 @@ export async function storeChild(options: { epochsPerRun: number; minSeconds: nu
       const epochs = perEpoch.length * options.epochsPerRun
       const journal = String(store.db.pragma('journal_mode', { simple: true }))
       const sqlite = {
-        model: 'vgg11', rowsPerEpoch, epochsPerRun: options.epochsPerRun, runs: perEpoch.length,
-        epochsPerSec: epochs / seconds, rowsPerSec: (epochs * rowsPerEpoch) / seconds,
-        firstEpochMs: median(perEpoch.map((t) => t[0]!)), lastEpochMs: median(perEpoch.map((t) => t.at(-1)!)),
+        model: 'vgg11',
+        rowsPerEpoch,
+        epochsPerRun: options.epochsPerRun,
+        runs: perEpoch.length,
+        epochsPerSec: epochs / seconds,
+        rowsPerSec: (epochs * rowsPerEpoch) / seconds,
+        firstEpochMs: median(perEpoch.map((t) => t[0]!)),
+        lastEpochMs: median(perEpoch.map((t) => t.at(-1)!)),
         journal: `${journal}, synchronous ${String(store.db.pragma('synchronous', { simple: true }))} (1 = NORMAL)`,
       }
       writeRun(store, 'report', spec, 30)
@@ -112,8 +154,15 @@ export async function storeChild(options: { epochsPerRun: number; minSeconds: nu
       const detail = { ...run, costsBefore: run.archBefore ? countCosts(run.archBefore) : null, costsAfter: run.archAfter ? countCosts(run.archAfter) : null }
       const cpu = os.cpus()
       const input = {
-        title: 'Spline Lab bench report', details: [detail],
-        env: { app: 'Spline Lab (bench)', exportedAt: new Date().toISOString(), node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpu.length} × ${cpu[0]?.model ?? '?'}` },
+        title: 'Spline Lab bench report',
+        details: [detail],
+        env: {
+          app: 'Spline Lab (bench)',
+          exportedAt: new Date().toISOString(),
+          node: process.version,
+          platform: `${process.platform} ${process.arch}`,
+          cpus: `${cpu.length} × ${cpu[0]?.model ?? '?'}`,
+        },
         defaults: RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp' }),
       }
       const render = (): { ms: number; html: string } => {
@@ -146,4 +195,3 @@ export async function storeChild(options: { epochsPerRun: number; minSeconds: nu
     rmSync(dir, { recursive: true, force: true })
   }
 }
-

@@ -25,7 +25,8 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; why: string }
 function python<T>(root: string | null, args: string[], threads: number): Outcome<T> {
   if (root === null) return { ok: false, why: 'bench/torch_bench.py not found next to the bench' }
   const r = spawnSync(PYTHON, [join(root, 'bench', 'torch_bench.py'), ...args, '--threads', String(threads)], {
-    encoding: 'utf8', maxBuffer: 16 << 20,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
     // OpenBLAS and OpenMP start their own pools; pin them to the same count as torch's.
     env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
   })
@@ -36,13 +37,28 @@ function python<T>(root: string | null, args: string[], threads: number): Outcom
   return { ok: true, value: JSON.parse(r.stdout) as T }
 }
 
-export function torchSamples(root: string | null, models: ModelName[], threads: number[], timing: { warmupSeconds: number; windows: number; windowSeconds: number }): TorchResult[] | string {
+export function torchSamples(
+  root: string | null,
+  models: ModelName[],
+  threads: number[],
+  timing: { warmupSeconds: number; windows: number; windowSeconds: number },
+): TorchResult[] | string {
   const out: TorchResult[] = []
   for (const n of threads) {
-    const r = python<{ torch: string; threads: number; results: Omit<TorchResult, 'threads' | 'version'>[] }>(root, [
-      '--models', models.join(','), '--warmup-seconds', String(timing.warmupSeconds), '--windows', String(timing.windows),
-      '--window-seconds', String(timing.windowSeconds),
-    ], n)
+    const r = python<{ torch: string; threads: number; results: Omit<TorchResult, 'threads' | 'version'>[] }>(
+      root,
+      [
+        '--models',
+        models.join(','),
+        '--warmup-seconds',
+        String(timing.warmupSeconds),
+        '--windows',
+        String(timing.windows),
+        '--window-seconds',
+        String(timing.windowSeconds),
+      ],
+      n,
+    )
     if (!r.ok) return `PyTorch not measured: ${r.why}`
     for (const x of r.value.results) out.push({ ...x, threads: r.value.threads, version: r.value.torch })
   }
@@ -50,8 +66,11 @@ export function torchSamples(root: string | null, models: ModelName[], threads: 
 }
 
 export function torchEpoch(root: string | null, dataDir: string, images: number, threads: number): EpochResult | string {
-  const r = python<{ torch: string; threads: number; epoch: Omit<EpochResult, 'label' | 'engine' | 'threads'> }>(root,
-    ['--epoch', dataDir, '--epoch-images', String(images)], threads)
+  const r = python<{ torch: string; threads: number; epoch: Omit<EpochResult, 'label' | 'engine' | 'threads'> }>(
+    root,
+    ['--epoch', dataDir, '--epoch-images', String(images)],
+    threads,
+  )
   if (!r.ok) return `PyTorch epoch not measured: ${r.why}`
   return { ...r.value.epoch, label: `PyTorch ${r.value.torch}, ${threads} thread${threads > 1 ? 's' : ''}`, engine: 'PyTorch', threads }
 }

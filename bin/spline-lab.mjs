@@ -8,7 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 // Node 24 LTS is the runtime (what Electron embeds; better-sqlite3 13 needs Node-API 10).
 const major = Number(process.versions.node.split('.')[0])
 if (major < 24) {
-  process.stderr.write(`spline-lab: needs Node.js 24 or newer, this is ${process.version}; run it through npm (npx spline-lab, npm run serve), which uses the node@24 devDependency, or install Node 24 LTS from https://nodejs.org\n`)
+  process.stderr.write(
+    `spline-lab: needs Node.js 24 or newer, this is ${process.version}; run it through npm (npx spline-lab, npm run serve), which uses the node@24 devDependency, or install Node 24 LTS from https://nodejs.org\n`,
+  )
   process.exit(2)
 }
 

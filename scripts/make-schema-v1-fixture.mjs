@@ -45,8 +45,34 @@ const insertRun = db.prepare(
    VALUES (?, ?, ?, ?, 'builtin:xshape', 'mlp', 'dense', 3, ?, 'wasm', ?, NULL, 122, '["fc1.bn"]', ?, ?, ?, ?, ?, ?, NULL)`,
 )
 const probe = JSON.stringify({ kind: 'grid2d', count: 1600, bitsPerLayer: { 'fc1.bn': 32000 } })
-insertRun.run('v1-finished', 'xshape mlp dense', 'finished', JSON.stringify(config), 3, 0.9575, probe, '2026-01-01T10:00:00.000Z', '2026-01-01T10:00:01.000Z', '2026-01-01T10:00:04.000Z', '2026-01-01T10:00:04.000Z', 3.2)
-insertRun.run('v1-crashed', 'left running', 'running', JSON.stringify({ ...config, name: 'left running', seed: 1 }), 1, 0.8, probe, '2026-01-01T11:00:00.000Z', '2026-01-01T11:00:01.000Z', null, '2026-01-01T11:00:02.000Z', null)
+insertRun.run(
+  'v1-finished',
+  'xshape mlp dense',
+  'finished',
+  JSON.stringify(config),
+  3,
+  0.9575,
+  probe,
+  '2026-01-01T10:00:00.000Z',
+  '2026-01-01T10:00:01.000Z',
+  '2026-01-01T10:00:04.000Z',
+  '2026-01-01T10:00:04.000Z',
+  3.2,
+)
+insertRun.run(
+  'v1-crashed',
+  'left running',
+  'running',
+  JSON.stringify({ ...config, name: 'left running', seed: 1 }),
+  1,
+  0.8,
+  probe,
+  '2026-01-01T11:00:00.000Z',
+  '2026-01-01T11:00:01.000Z',
+  null,
+  '2026-01-01T11:00:02.000Z',
+  null,
+)
 const insertEpoch = db.prepare(
   `INSERT INTO epoch_metrics (run_id, epoch, phase, train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds, spline_seconds, eb_max_distance, eb_threshold)
    VALUES (?, ?, 'dense', ?, ?, ?, ?, 0.1, 1.0, 0.05, ?, 0.16)`,

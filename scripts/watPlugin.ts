@@ -11,7 +11,11 @@ const PLAIN_IMPORT = '(import "env" "memory" (memory 1))'
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))'
 
 type Wabt = {
-  parseWat(file: string, text: string, features: Record<string, boolean>): {
+  parseWat(
+    file: string,
+    text: string,
+    features: Record<string, boolean>,
+  ): {
     toBinary(options: object): { buffer: Uint8Array }
     destroy(): void
   }

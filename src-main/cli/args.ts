@@ -78,9 +78,12 @@ export function runConfigFromFlags(values: Record<string, string | boolean | und
   for (const [flag, [key, kind]] of Object.entries(CONFIG_FLAGS)) {
     const raw = values[flag]
     if (typeof raw !== 'string') continue
-    input[key] = kind === 'string' || (kind === 'auto|number' && raw === 'auto') ? raw
-      : kind === 'number' || kind === 'auto|number' ? number(flag, raw)
-      : raw.split(',').map((w) => number(flag, w))
+    input[key] =
+      kind === 'string' || (kind === 'auto|number' && raw === 'auto')
+        ? raw
+        : kind === 'number' || kind === 'auto|number'
+          ? number(flag, raw)
+          : raw.split(',').map((w) => number(flag, w))
   }
   const probe = number('probe', values.probe as string | undefined)
   if (probe !== undefined) {

@@ -47,7 +47,8 @@ async function importVia(db: string | undefined, path: string, options: DatasetI
   const { service } = createService({ dbPath: db ? resolve(db) : undefined, transport: 'cli' })
   const bar = quiet ? null : createProgressBar()
   const off = service.onEvent((e) => {
-    if (e.type === 'dataset:progress' && bar && e.phase === 'reading') bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
+    if (e.type === 'dataset:progress' && bar && e.phase === 'reading')
+      bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
   })
   try {
     return await service.call('datasets.import', { path, options })
@@ -65,7 +66,10 @@ export function describeDataset(d: DatasetInfo): string {
 
 export async function cmdImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, IMPORT_FLAGS)
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `unexpected argument '${positionals[1]}'` : 'import: give the dataset folder, e.g. spline-lab import ~/data/fashion-mnist')
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `unexpected argument '${positionals[1]}'` : 'import: give the dataset folder, e.g. spline-lab import ~/data/fashion-mnist',
+    )
   const json = values.json === true
   const result = await importVia(values.db, positionals[0]!, importOptions(values), json)
   const d = result.dataset

@@ -30,14 +30,20 @@ export function cmdInspect(argv: string[]): number {
   }
   const costs = countCosts(spec)
   if (values.json) {
-    process.stdout.write(JSON.stringify({ model, input, classes, width, macs: costs.macs, flops: costs.flops, params: costs.params, layers: costs.layers }) + '\n')
+    process.stdout.write(
+      JSON.stringify({ model, input, classes, width, macs: costs.macs, flops: costs.flops, params: costs.params, layers: costs.layers }) + '\n',
+    )
     return 0
   }
   const pad = (s: string | number, n: number) => String(s).padStart(n)
   process.stdout.write(`${'layer'.padEnd(16)}${pad('output', 14)}${pad('MACs', 14)}${pad('FLOPs', 14)}${pad('params', 12)}\n`)
   for (const l of costs.layers) {
-    process.stdout.write(`${l.name.padEnd(16)}${pad(l.output.join('×'), 14)}${pad(l.macs.toLocaleString('en'), 14)}${pad(l.flops.toLocaleString('en'), 14)}${pad(l.params.toLocaleString('en'), 12)}\n`)
+    process.stdout.write(
+      `${l.name.padEnd(16)}${pad(l.output.join('×'), 14)}${pad(l.macs.toLocaleString('en'), 14)}${pad(l.flops.toLocaleString('en'), 14)}${pad(l.params.toLocaleString('en'), 12)}\n`,
+    )
   }
-  process.stdout.write(`${'total'.padEnd(30)}${pad(costs.macs.toLocaleString('en'), 14)}${pad(costs.flops.toLocaleString('en'), 14)}${pad(costs.params.toLocaleString('en'), 12)}\n`)
+  process.stdout.write(
+    `${'total'.padEnd(30)}${pad(costs.macs.toLocaleString('en'), 14)}${pad(costs.flops.toLocaleString('en'), 14)}${pad(costs.params.toLocaleString('en'), 12)}\n`,
+  )
   return 0
 }

@@ -72,9 +72,23 @@ export function follow(service: SplineLabService, runIds: string[], json: boolea
 function eventLine(e: ApiEvent): string {
   switch (e.type) {
     case 'run:epoch':
-      return JSON.stringify({ event: 'epoch', runId: e.runId, epoch: e.metrics.epoch, phase: e.metrics.phase, trainLoss: e.metrics.trainLoss, testAccuracy: e.metrics.testAccuracy })
+      return JSON.stringify({
+        event: 'epoch',
+        runId: e.runId,
+        epoch: e.metrics.epoch,
+        phase: e.metrics.phase,
+        trainLoss: e.metrics.trainLoss,
+        testAccuracy: e.metrics.testAccuracy,
+      })
     case 'run:status':
-      return JSON.stringify({ event: 'status', runId: e.runId, status: e.summary.status, epochsDone: e.summary.epochsDone, queuePosition: e.summary.queuePosition ?? null, error: e.summary.error })
+      return JSON.stringify({
+        event: 'status',
+        runId: e.runId,
+        status: e.summary.status,
+        epochsDone: e.summary.epochsDone,
+        queuePosition: e.summary.queuePosition ?? null,
+        error: e.summary.error,
+      })
     case 'run:progress':
       return JSON.stringify({ event: 'progress', runId: e.runId, epoch: e.epoch, batch: e.batch, batches: e.batches, phase: e.phase })
     default:
@@ -146,7 +160,14 @@ async function trainerBackend(service: SplineLabService): Promise<BackendInfo | 
 }
 
 export async function cmdSweep(argv: string[]): Promise<number> {
-  const flags = { ...RUN_FLAGS, methods: { type: 'string' }, ratios: { type: 'string' }, seeds: { type: 'string' }, criteria: { type: 'string' }, Ps: { type: 'string' } } as const
+  const flags = {
+    ...RUN_FLAGS,
+    methods: { type: 'string' },
+    ratios: { type: 'string' },
+    seeds: { type: 'string' },
+    criteria: { type: 'string' },
+    Ps: { type: 'string' },
+  } as const
   const { values, positionals } = parseFlags(argv, flags) as { values: Flags; positionals: string[] }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`)
   await resolveDatasetFlag(values)
@@ -181,7 +202,8 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     const summaries = await follow(service, runIds, json, values.events === true)
     const wall = (Date.now() - started) / 1000
     if (json) process.stdout.write(JSON.stringify({ sweepId, runs: summaries.map((s) => runResult(s, s.wallSeconds ?? 0)), wallSeconds: wall }) + '\n')
-    else process.stdout.write(`sweep ${sweepId}: ${summaries.filter((s) => s.status === 'finished').length}/${runIds.length} finished in ${formatSeconds(wall)}\n`)
+    else
+      process.stdout.write(`sweep ${sweepId}: ${summaries.filter((s) => s.status === 'finished').length}/${runIds.length} finished in ${formatSeconds(wall)}\n`)
     return summaries.every((s) => s.status === 'finished') ? 0 : 1
   } finally {
     await service.close()

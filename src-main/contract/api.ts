@@ -176,7 +176,6 @@ export interface ProbeInfo {
 
 //#region methods
 
-
 export const requestSchemas = {
   'runs.list': z.object({}).strict(),
   'runs.get': z.object({ runId: z.string().min(1).max(64) }).strict(),
@@ -348,10 +347,7 @@ export const WsRequestSchema = z
   })
   .strict()
 export type WsRequest = z.infer<typeof WsRequestSchema>
-export type WsResponse =
-  | { id: number; result: unknown }
-  | { id: number | null; error: { code: ApiErrorCode; message: string } }
-  | { event: ApiEvent }
+export type WsResponse = { id: number; result: unknown } | { id: number | null; error: { code: ApiErrorCode; message: string } } | { event: ApiEvent }
 
 /** Electron IPC: every method is invoked on `${IPC_PREFIX}${method}`; events arrive on IPC_EVENT. */
 export const IPC_PREFIX = 'spline:'

@@ -48,7 +48,12 @@ export const DatasetImportOptionsSchema = z
     /** images of mixed sizes: resize all to [height, width] (never done unless asked) */
     resizeTo: z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024)]).optional(),
     /** seed and test fraction of the split made when the folder has no train/test */
-    splitSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    splitSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     testFraction: z.number().min(0.05).max(0.5).optional(),
     /** CIFAR-100: which labels to train on */
     cifar100Labels: z.enum(['fine', 'coarse']).optional(),

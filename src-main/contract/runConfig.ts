@@ -5,13 +5,7 @@
 import { z } from 'zod'
 
 /** The one list of built-in dataset ids (data/datasets.ts implements each). */
-export const BUILTIN_DATASETS = [
-  'builtin:xshape',
-  'builtin:spirals',
-  'builtin:gaussians',
-  'builtin:sawtooth',
-  'builtin:fashion-mini',
-] as const
+export const BUILTIN_DATASETS = ['builtin:xshape', 'builtin:spirals', 'builtin:gaussians', 'builtin:sawtooth', 'builtin:fashion-mini'] as const
 export type BuiltinDatasetId = (typeof BUILTIN_DATASETS)[number]
 /** imported datasets are named by their content key: `ds:` + 16 hex digits */
 export const IMPORTED_DATASET_ID = /^ds:[0-9a-f]{16}$/
@@ -85,7 +79,12 @@ export const RunConfigSchema = z
     probeKind: z.enum(['auto', 'samples', 'canvas']).default('auto'),
     probeSamples: z.number().int().min(1).max(10000).default(256),
     /** bits recorded per layer per epoch; larger layers keep a fixed random subset of positions */
-    probeBudgetBits: z.number().int().min(1024).max(2 ** 26).default(2 ** 18),
+    probeBudgetBits: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 ** 26)
+      .default(2 ** 18),
     /** use only the first N (shuffled) training / test examples: quick studies */
     trainLimit: z.number().int().min(1).optional(),
     testLimit: z.number().int().min(1).optional(),
@@ -95,8 +94,16 @@ export const RunConfigSchema = z
     momentum: finite(z.number().min(0).max(0.999)).default(0.9),
     weightDecay: finite(z.number().min(0).max(1)).default(1e-4),
     /** epochs (as fractions of the total) where lr is multiplied by 0.1 */
-    lrMilestones: z.array(finite(z.number().gt(0).lt(1))).max(8).default([0.5, 0.75]),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    lrMilestones: z
+      .array(finite(z.number().gt(0).lt(1)))
+      .max(8)
+      .default([0.5, 0.75]),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     /** probe grid side for 2-D data: codes are recorded on grid × grid points */
     probeGrid: z.number().int().min(4).max(200).default(40),
     eb: z

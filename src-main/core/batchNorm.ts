@@ -33,9 +33,7 @@ tf.registerGradient({
   gradFunc: (dys, saved) => {
     const dy = Array.isArray(dys) ? dys[0]! : dys
     const [x, gamma, invStd] = saved
-    const [dx, dgamma, dbeta] = tf.engine().runKernel(
-      BATCH_NORM_TRAIN_GRAD, { dy, x: x!, gamma: gamma!, invStd: invStd! }, {},
-    ) as tf.Tensor[]
+    const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x: x!, gamma: gamma!, invStd: invStd! }, {}) as tf.Tensor[]
     return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! }
   },
 })

@@ -167,12 +167,7 @@ export class TrainingEngine {
   }
 }
 
-export function gatherBatch(
-  x: Float32Array,
-  y: Int32Array,
-  featureSize: number,
-  idx: ArrayLike<number>,
-): { x: Float32Array; y: Int32Array } {
+export function gatherBatch(x: Float32Array, y: Int32Array, featureSize: number, idx: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
   const bx = new Float32Array(idx.length * featureSize)
   const by = new Int32Array(idx.length)
   for (let i = 0; i < idx.length; i++) {

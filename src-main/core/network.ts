@@ -93,7 +93,15 @@ export class Network {
   }
 
   private conv(x: tf.Tensor, weight: string, stride: number, pad: number): tf.Tensor4D {
-    const padding = pad === 0 ? 'valid' : ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]])
+    const padding =
+      pad === 0
+        ? 'valid'
+        : ([
+            [0, 0],
+            [pad, pad],
+            [pad, pad],
+            [0, 0],
+          ] as [[number, number], [number, number], [number, number], [number, number]])
     return tf.conv2d(x as tf.Tensor4D, this.param(weight) as unknown as tf.Tensor4D, stride, padding)
   }
 
@@ -161,7 +169,12 @@ function optionAShortcut(x: tf.Tensor, stride: number, out: number): tf.Tensor {
   const cin = s.shape[3]!
   if (cin === out) return s
   const front = Math.floor((out - cin) / 2)
-  return tf.pad(s, [[0, 0], [0, 0], [0, 0], [front, out - cin - front]])
+  return tf.pad(s, [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [front, out - cin - front],
+  ])
 }
 
 /**
@@ -173,7 +186,15 @@ export function subsample(x: tf.Tensor4D, stride: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape
   const oh = Math.ceil(h / stride)
   const ow = Math.ceil(w / stride)
-  const padded = oh * stride === h && ow * stride === w ? x : tf.pad(x, [[0, 0], [0, oh * stride - h], [0, ow * stride - w], [0, 0]])
+  const padded =
+    oh * stride === h && ow * stride === w
+      ? x
+      : tf.pad(x, [
+          [0, 0],
+          [0, oh * stride - h],
+          [0, ow * stride - w],
+          [0, 0],
+        ])
   const split = tf.reshape(padded, [n, oh, stride, ow, stride, c])
   return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c])
 }

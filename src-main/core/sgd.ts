@@ -70,7 +70,11 @@ export class SgdMomentum {
   /** Restores momentum buffers from `state()`, replacing any held now (resume continues exactly). */
   load(state: Record<string, { shape: number[]; values: Float32Array }>): void {
     this.dispose()
-    for (const [name, s] of Object.entries(state)) this.velocity.set(name, tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape), false)))
+    for (const [name, s] of Object.entries(state))
+      this.velocity.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape), false)),
+      )
   }
 
   dispose(): void {

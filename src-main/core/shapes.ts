@@ -10,8 +10,7 @@ export interface LayerShape {
   output: number[]
 }
 
-export const convOut = (size: number, kernel: number, stride: number, pad: number): number =>
-  Math.floor((size + 2 * pad - kernel) / stride) + 1
+export const convOut = (size: number, kernel: number, stride: number, pad: number): number => Math.floor((size + 2 * pad - kernel) / stride) + 1
 
 export function inferShapes(spec: ArchSpec): { layers: LayerShape[]; features: number } {
   let shape = [...spec.input]

@@ -28,7 +28,12 @@ export interface TrainStep {
  * tf.tidy; BN batch statistics are left pending on the network for commitBatchStats().
  */
 export function batchGradients(
-  network: Network, x: Float32Array, y: Int32Array, count: number, featureSize: number, numClasses: number,
+  network: Network,
+  x: Float32Array,
+  y: Int32Array,
+  count: number,
+  featureSize: number,
+  numClasses: number,
 ): { loss: tf.Scalar; grads: tf.NamedTensorMap; hits: tf.Scalar } {
   const xs = tf.tensor2d(x, [count, featureSize])
   const labels = tf.tensor1d(y.subarray(0, count), 'int32')

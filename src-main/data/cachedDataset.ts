@@ -31,11 +31,12 @@ export function normalize(x: Uint8Array | Float32Array, stats: { mean: number[];
 /** [min, max] per dimension with 10 % margin, for the probe grid of 1-D and 2-D inputs */
 export function boundsOf(xs: Float32Array[], dims: number): [number, number][] {
   const out: [number, number][] = Array.from({ length: dims }, () => [Infinity, -Infinity])
-  for (const x of xs) for (let i = 0; i < x.length; i++) {
-    const b = out[i % dims]!
-    if (x[i]! < b[0]) b[0] = x[i]!
-    if (x[i]! > b[1]) b[1] = x[i]!
-  }
+  for (const x of xs)
+    for (let i = 0; i < x.length; i++) {
+      const b = out[i % dims]!
+      if (x[i]! < b[0]) b[0] = x[i]!
+      if (x[i]! > b[1]) b[1] = x[i]!
+    }
   return out.map(([lo, hi]) => {
     const pad = (hi - lo || 1) * 0.1
     return [lo - pad, hi + pad]

@@ -17,7 +17,16 @@ interface BuiltinEntry {
   load(seed: number): Dataset
 }
 
-const toy = (id: BuiltinDatasetId, name: string, description: string, dims: number, classes: string[], train: number, test: number, task: 'classification' | 'regression' = 'classification'): DatasetInfo => ({
+const toy = (
+  id: BuiltinDatasetId,
+  name: string,
+  description: string,
+  dims: number,
+  classes: string[],
+  train: number,
+  test: number,
+  task: 'classification' | 'regression' = 'classification',
+): DatasetInfo => ({
   id,
   name,
   description,
@@ -33,19 +42,52 @@ const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal'
 
 const BUILTINS: Record<BuiltinDatasetId, BuiltinEntry> = {
   'builtin:xshape': {
-    info: toy('builtin:xshape', 'X-shape (2-D toy)', '2,000 points in [−5,5]², two classes split by the lines y = ±x (reference FCNet toy)', 2, ['left/right', 'top/bottom'], 1600, 400),
+    info: toy(
+      'builtin:xshape',
+      'X-shape (2-D toy)',
+      '2,000 points in [−5,5]², two classes split by the lines y = ±x (reference FCNet toy)',
+      2,
+      ['left/right', 'top/bottom'],
+      1600,
+      400,
+    ),
     load: (seed) => xshape(seed),
   },
   'builtin:spirals': {
-    info: toy('builtin:spirals', 'Two spirals (2-D toy)', '2,000 points on two interleaved spirals, 1.5 turns each, σ = 0.15 noise', 2, ['spiral A', 'spiral B'], 1600, 400),
+    info: toy(
+      'builtin:spirals',
+      'Two spirals (2-D toy)',
+      '2,000 points on two interleaved spirals, 1.5 turns each, σ = 0.15 noise',
+      2,
+      ['spiral A', 'spiral B'],
+      1600,
+      400,
+    ),
     load: (seed) => spirals(seed),
   },
   'builtin:gaussians': {
-    info: toy('builtin:gaussians', '64 Gaussians (2-D toy)', '3,200 points from 64 Gaussians (σ = 0.12) on an 8×8 grid, one class per component (paper Fig. 5)', 2, Array.from({ length: 64 }, String), 2560, 640),
+    info: toy(
+      'builtin:gaussians',
+      '64 Gaussians (2-D toy)',
+      '3,200 points from 64 Gaussians (σ = 0.12) on an 8×8 grid, one class per component (paper Fig. 5)',
+      2,
+      Array.from({ length: 64 }, String),
+      2560,
+      640,
+    ),
     load: (seed) => gaussians(seed),
   },
   'builtin:sawtooth': {
-    info: toy('builtin:sawtooth', 'Sawtooth (1-D regression)', '1,000 points x ∈ [0, 2), y = sawtooth with two peaks + N(0, 0.01²) (paper Fig. 6)', 1, [], 800, 200, 'regression'),
+    info: toy(
+      'builtin:sawtooth',
+      'Sawtooth (1-D regression)',
+      '1,000 points x ∈ [0, 2), y = sawtooth with two peaks + N(0, 0.01²) (paper Fig. 6)',
+      1,
+      [],
+      800,
+      200,
+      'regression',
+    ),
     load: (seed) => sawtooth(seed),
   },
   'builtin:fashion-mini': {

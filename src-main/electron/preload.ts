@@ -11,8 +11,7 @@ const api = {
   async call(method: string, params: unknown): Promise<unknown> {
     parseRequest(method, params)
     const reply = (await ipcRenderer.invoke(`${IPC_PREFIX}${method}`, params)) as
-      | { ok: true; result: unknown }
-      | { ok: false; error: { code: string; message: string } }
+      { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }
     if (!reply.ok) throw new Error(reply.error.message)
     return reply.result
   },

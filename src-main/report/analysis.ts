@@ -91,7 +91,8 @@ export function aggregate(inputs: readonly AggregateInput[], x: XMetric, by: 'ra
     const xv = xOf(input)
     if (s.method === 'dense') {
       dense.push(input)
-      if (xv != null && x !== 'ratio' && x !== 'P') points.push({ id: s.id, name: s.name, key: 'dense', x: xv, y: s.testAccuracy!, ratio: null, seed: input.seed })
+      if (xv != null && x !== 'ratio' && x !== 'P')
+        points.push({ id: s.id, name: s.name, key: 'dense', x: xv, y: s.testAccuracy!, ratio: null, seed: input.seed })
       continue
     }
     const at = by === 'P' ? input.P : s.ratio
@@ -237,7 +238,8 @@ export function reproduceCommand(config: RunConfig, opts: { probe?: ProbeInfo | 
 export function formatCount(n: number | null | undefined, unit = ''): string {
   if (n == null || !Number.isFinite(n)) return '–'
   const abs = Math.abs(n)
-  const [div, suffix] = abs >= 1e15 ? [1e15, 'P'] : abs >= 1e12 ? [1e12, 'T'] : abs >= 1e9 ? [1e9, 'G'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'k'] : [1, '']
+  const [div, suffix] =
+    abs >= 1e15 ? [1e15, 'P'] : abs >= 1e12 ? [1e12, 'T'] : abs >= 1e9 ? [1e9, 'G'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'k'] : [1, '']
   const v = n / div
   const text = div === 1 ? String(Math.round(v)) : v.toPrecision(3)
   return `${text}${suffix || unit ? ' ' : ''}${suffix}${unit}`

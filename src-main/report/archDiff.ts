@@ -84,7 +84,8 @@ function groupWidth(rows: ArchDiffRow[], group: string): number | null {
   if (!m) return null
   const row = rows.find((r) => r.name === m[1])
   if (!row) return null
-  const field = m[2] === 'bn' ? (row.widths.find((w) => w.field === 'out' || w.field === 'units')?.field ?? '') : m[2] === 'bn1' ? 'mid' : m[2] === 'bn2' ? 'c1' : 'c2'
+  const field =
+    m[2] === 'bn' ? (row.widths.find((w) => w.field === 'out' || w.field === 'units')?.field ?? '') : m[2] === 'bn1' ? 'mid' : m[2] === 'bn2' ? 'c1' : 'c2'
   return row.widths.find((w) => w.field === field)?.before ?? null
 }
 

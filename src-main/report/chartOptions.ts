@@ -112,7 +112,14 @@ export function aggregateOption(agg: Aggregate, x: keyof typeof AXIS_NAMES, them
   // Under ~1.5 decades a base-10 axis would label only its ends: count in doublings instead.
   const logBase = xs.length && Math.max(...xs) / Math.min(...xs) < 30 ? 2 : 10
   const logRange = log ? { logBase, min: (v: { min: number }) => v.min / 1.6, max: (v: { max: number }) => v.max * 1.6 } : {}
-  const compact = (v: number) => (v >= 1e9 ? `${+(v / 1e9).toPrecision(3)}G` : v >= 1e6 ? `${+(v / 1e6).toPrecision(3)}M` : v >= 1e3 ? `${+(v / 1e3).toPrecision(3)}k` : `${+v.toPrecision(3)}`)
+  const compact = (v: number) =>
+    v >= 1e9
+      ? `${+(v / 1e9).toPrecision(3)}G`
+      : v >= 1e6
+        ? `${+(v / 1e6).toPrecision(3)}M`
+        : v >= 1e3
+          ? `${+(v / 1e3).toPrecision(3)}k`
+          : `${+v.toPrecision(3)}`
   return {
     animation: opts.animation ?? false,
     textStyle: { color: theme.text },
@@ -159,7 +166,13 @@ export function epochMarks(marks: TraceMarks): { xAxis: number; name: string; li
 }
 
 /** Both detectors: each one's window statistic against its own threshold, tickets and pruning marked. */
-export function ebTraceOption(spline: readonly EbTracePoint[], bn: readonly EbTracePoint[], marks: TraceMarks, theme: ChartTheme, opts: { markLabels?: boolean } = {}): EChartsOption {
+export function ebTraceOption(
+  spline: readonly EbTracePoint[],
+  bn: readonly EbTracePoint[],
+  marks: TraceMarks,
+  theme: ChartTheme,
+  opts: { markLabels?: boolean } = {},
+): EChartsOption {
   const a = axisStyle(theme)
   const markData = epochMarks(marks)
   const gap = (v: number | null) => v ?? '-'
@@ -181,9 +194,23 @@ export function ebTraceOption(spline: readonly EbTracePoint[], bn: readonly EbTr
         symbolSize: 4,
         data: spline.map((p) => [p.epoch, gap(p.maxDistance)]),
         // The app names the marks in its own legend: labels of adjacent epochs would overlap.
-        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', width: 1.5 }, label: { show: opts.markLabels ?? true, formatter: '{b}', fontSize: 10 }, data: markData },
+        markLine: {
+          silent: true,
+          symbol: 'none',
+          lineStyle: { type: 'dashed', width: 1.5 },
+          label: { show: opts.markLabels ?? true, formatter: '{b}', fontSize: 10 },
+          data: markData,
+        },
       },
-      { type: 'line', name: 'spline ε', color: theme.accent, step: 'middle', showSymbol: false, lineStyle: { type: 'dotted', width: 1.5 }, data: spline.map((p) => [p.epoch, p.threshold]) },
+      {
+        type: 'line',
+        name: 'spline ε',
+        color: theme.accent,
+        step: 'middle',
+        showSymbol: false,
+        lineStyle: { type: 'dotted', width: 1.5 },
+        data: spline.map((p) => [p.epoch, p.threshold]),
+      },
       {
         type: 'line',
         name: 'BN mask: max distance in queue',
@@ -192,7 +219,15 @@ export function ebTraceOption(spline: readonly EbTracePoint[], bn: readonly EbTr
         symbolSize: 4,
         data: bn.map((p) => [p.epoch, gap(p.maxDistance)]),
       },
-      { type: 'line', name: 'BN threshold', color: BN_EB_COLOR, step: 'middle', showSymbol: false, lineStyle: { type: 'dotted', width: 1.5 }, data: bn.map((p) => [p.epoch, p.threshold]) },
+      {
+        type: 'line',
+        name: 'BN threshold',
+        color: BN_EB_COLOR,
+        step: 'middle',
+        showSymbol: false,
+        lineStyle: { type: 'dotted', width: 1.5 },
+        data: bn.map((p) => [p.epoch, p.threshold]),
+      },
     ],
   }
 }
@@ -200,7 +235,10 @@ export function ebTraceOption(spline: readonly EbTracePoint[], bn: readonly EbTr
 /** Channels of each prunable layer before → after, and MACs per layer before → after. */
 export function archBarsOption(diff: ArchDiff, metric: 'channels' | 'macs' | 'params', theme: ChartTheme): EChartsOption {
   const a = axisStyle(theme)
-  const rows = metric === 'channels' ? diff.rows.filter((r) => r.widths.length && r.name !== 'classifier') : diff.rows.filter((r) => (metric === 'macs' ? r.macsBefore : r.paramsBefore) > 0)
+  const rows =
+    metric === 'channels'
+      ? diff.rows.filter((r) => r.widths.length && r.name !== 'classifier')
+      : diff.rows.filter((r) => (metric === 'macs' ? r.macsBefore : r.paramsBefore) > 0)
   // Blocks with two prunable widths (c1, c2) get one bar pair per width.
   const labels: string[] = []
   const before: number[] = []

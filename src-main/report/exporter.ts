@@ -39,7 +39,14 @@ export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.exp
   const notes: string[] = []
   const files: ExportFile[] = []
   const text = (name: string, mime: string, content: string) => files.push({ name, mime, encoding: 'utf8', content, bytes: Buffer.byteLength(content) })
-  const binary = (name: string, mime: string, data: Uint8Array) => files.push({ name, mime, encoding: 'base64', content: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), bytes: data.byteLength })
+  const binary = (name: string, mime: string, data: Uint8Array) =>
+    files.push({
+      name,
+      mime,
+      encoding: 'base64',
+      content: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+      bytes: data.byteLength,
+    })
 
   switch (req.format) {
     case 'html':
@@ -125,7 +132,13 @@ export function resolve(all: RunSummary[], ids: string[]): { runs: RunSummary[];
 }
 
 export function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run'
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'run'
+  )
 }
 
 function modelFiles(ctx: ExportContext, d: RunDetail, base: string, notes: string[]) {
@@ -145,7 +158,16 @@ function modelFiles(ctx: ExportContext, d: RunDetail, base: string, notes: strin
   const model = toTfjsLayersModel(
     ckpt.spec,
     ckpt.weights,
-    { runId: id, runName: d.summary.name, epoch: ckpt.epoch, status: d.summary.status, pruned: d.archAfter !== null, dataset: d.config.dataset, model: d.config.model, inputs: 'as the trainer saw them: images standardised per channel with the training split mean/std' },
+    {
+      runId: id,
+      runName: d.summary.name,
+      epoch: ckpt.epoch,
+      status: d.summary.status,
+      pruned: d.archAfter !== null,
+      dataset: d.config.dataset,
+      model: d.config.model,
+      inputs: 'as the trainer saw them: images standardised per channel with the training split mean/std',
+    },
     weightsFile,
   )
   if (d.summary.status !== 'finished') notes.push(`run ${id} is ${d.summary.status}: exported the weights of its last checkpoint (epoch ${ckpt.epoch})`)

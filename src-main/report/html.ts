@@ -48,7 +48,9 @@ export function buildHtmlReport(input: ReportInput): string {
     comparisonSection(details),
     details.length > 1 && details.length <= 8 ? configDiffSection(details) : '',
     ...detailed.map((d) => runSection(d, input.defaults)),
-    details.length > detailed.length ? `<p class="note">The first ${detailed.length} runs are shown in detail; all ${details.length} are in the table above and in the CSV / JSON exports.</p>` : '',
+    details.length > detailed.length
+      ? `<p class="note">The first ${detailed.length} runs are shown in detail; all ${details.length} are in the table above and in the CSV / JSON exports.</p>`
+      : '',
   ].join('\n')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="Spline Lab">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -77,12 +79,50 @@ function kvTable(rows: [string, string][]): string {
 }
 
 function summaryTable(details: RunDetail[]): string {
-  const head = ['Name', 'Dataset', 'Model', 'Method', 'Criterion', 'Ratio', 'P', 'Seed', 'Status', 'Spline EB', 'BN EB', 'Pruned at', 'Test acc', 'Params', 'MACs', 'Train FLOPs', 'Backend', 'Wall']
+  const head = [
+    'Name',
+    'Dataset',
+    'Model',
+    'Method',
+    'Criterion',
+    'Ratio',
+    'P',
+    'Seed',
+    'Status',
+    'Spline EB',
+    'BN EB',
+    'Pruned at',
+    'Test acc',
+    'Params',
+    'MACs',
+    'Train FLOPs',
+    'Backend',
+    'Wall',
+  ]
   const rows = details.map((d) => {
     const s = d.summary
     const c = d.config
     const pruned = s.method !== 'dense'
-    return [s.name, s.dataset.replace(/^builtin:/, ''), s.model, s.method, s.criterion ?? '–', pruned ? `${Math.round((s.ratio ?? 0) * 100)}%` : '–', pruned && s.criterion === 'spline' ? String(c.P) : '–', String(c.seed), s.status, s.ebEpoch ?? '–', s.bnEbEpoch ?? '–', d.pruning?.atEpoch ?? '–', pct(s.testAccuracy), formatCount(s.params), formatCount(s.macs), formatCount(s.trainFlops), s.backend ?? '–', dur(s.wallSeconds)]
+    return [
+      s.name,
+      s.dataset.replace(/^builtin:/, ''),
+      s.model,
+      s.method,
+      s.criterion ?? '–',
+      pruned ? `${Math.round((s.ratio ?? 0) * 100)}%` : '–',
+      pruned && s.criterion === 'spline' ? String(c.P) : '–',
+      String(c.seed),
+      s.status,
+      s.ebEpoch ?? '–',
+      s.bnEbEpoch ?? '–',
+      d.pruning?.atEpoch ?? '–',
+      pct(s.testAccuracy),
+      formatCount(s.params),
+      formatCount(s.macs),
+      formatCount(s.trainFlops),
+      s.backend ?? '–',
+      dur(s.wallSeconds),
+    ]
   })
   return `<section><h2>Runs</h2><table class="grid"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v, i) => `<td${i >= 5 && i !== 8 && i !== 16 ? ' class="num"' : ''}>${esc(v)}</td>`).join('')}</tr>`)
@@ -95,15 +135,30 @@ function comparisonSection(details: RunDetail[]): string {
   if (finished.length < 2) return ''
   const figs: string[] = []
   const fig = (svg: string, caption: string) => `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`
-  figs.push(fig(renderSvg(aggregateOption(aggregate(finished, 'trainFlops'), 'trainFlops', LIGHT_THEME), 680, 340), 'Test accuracy against training FLOPs (log axis): mean over seeds, bars ±1 std; dashed: dense baseline.'))
-  figs.push(fig(renderSvg(aggregateOption(aggregate(finished, 'macs'), 'macs', LIGHT_THEME), 680, 340), 'Test accuracy against inference MACs of the final network (log axis).'))
+  figs.push(
+    fig(
+      renderSvg(aggregateOption(aggregate(finished, 'trainFlops'), 'trainFlops', LIGHT_THEME), 680, 340),
+      'Test accuracy against training FLOPs (log axis): mean over seeds, bars ±1 std; dashed: dense baseline.',
+    ),
+  )
+  figs.push(
+    fig(
+      renderSvg(aggregateOption(aggregate(finished, 'macs'), 'macs', LIGHT_THEME), 680, 340),
+      'Test accuracy against inference MACs of the final network (log axis).',
+    ),
+  )
   const pruned = finished.filter((i) => i.summary.method !== 'dense')
   if (new Set(pruned.map((i) => i.summary.ratio)).size > 1) {
     figs.push(fig(renderSvg(aggregateOption(aggregate(finished, 'ratio'), 'ratio', LIGHT_THEME), 680, 320), 'Test accuracy against pruning ratio, per method.'))
   }
   const spline = pruned.filter((i) => i.summary.criterion === 'spline')
   if (new Set(spline.map((i) => i.P)).size > 1) {
-    figs.push(fig(renderSvg(aggregateOption(aggregate(spline, 'P'), 'P', LIGHT_THEME), 680, 320), 'Test accuracy against P of the spline criterion (P = 0: network slimming, P = 1: pure redundancy).'))
+    figs.push(
+      fig(
+        renderSvg(aggregateOption(aggregate(spline, 'P'), 'P', LIGHT_THEME), 680, 320),
+        'Test accuracy against P of the spline criterion (P = 0: network slimming, P = 1: pure redundancy).',
+      ),
+    )
   }
   return `<section><h2>Comparison</h2>${figs.join('')}</section>`
 }
@@ -133,23 +188,35 @@ function runSection(d: RunDetail, defaults: RunConfig): string {
   parts.push(`<div class="facts">${facts.map(([k, v]) => `<div><span>${esc(k)}</span><b>${esc(v)}</b></div>`).join('')}</div>`)
   parts.push(`<h3>Reproduce</h3><pre>${esc(reproduceCommand(d.config, { probe: d.probe, defaults }))}</pre>`)
   if (d.metrics.length) {
-    parts.push(`<figure>${renderSvg(curvesOption(d), 680, 340)}<figcaption>Loss and accuracy per epoch (raw values); dashed: early-bird and pruning epochs.</figcaption></figure>`)
+    parts.push(
+      `<figure>${renderSvg(curvesOption(d), 680, 340)}<figcaption>Loss and accuracy per epoch (raw values); dashed: early-bird and pruning epochs.</figcaption></figure>`,
+    )
     const hm = heatmapOption(d)
-    parts.push(`<div class="pair"><figure>${renderSvg(hm.option, 360, 360)}<figcaption>Spline distance d(t, s), mean over layers${hm.pooled > 1 ? `, ${hm.pooled}-epoch blocks (max)` : ''}; red: spline EB, amber: pruning.</figcaption></figure>`)
-    parts.push(`<figure>${renderSvg(ebTraceOption(d.ebTrace, d.bnEbTrace, { ebEpoch: s.ebEpoch, bnEbEpoch: s.bnEbEpoch, pruneEpoch: d.pruning?.atEpoch ?? null }, LIGHT_THEME), 360, 360)}<figcaption>Early-bird detectors: each statistic against its threshold.</figcaption></figure></div>`)
+    parts.push(
+      `<div class="pair"><figure>${renderSvg(hm.option, 360, 360)}<figcaption>Spline distance d(t, s), mean over layers${hm.pooled > 1 ? `, ${hm.pooled}-epoch blocks (max)` : ''}; red: spline EB, amber: pruning.</figcaption></figure>`,
+    )
+    parts.push(
+      `<figure>${renderSvg(ebTraceOption(d.ebTrace, d.bnEbTrace, { ebEpoch: s.ebEpoch, bnEbEpoch: s.bnEbEpoch, pruneEpoch: d.pruning?.atEpoch ?? null }, LIGHT_THEME), 360, 360)}<figcaption>Early-bird detectors: each statistic against its threshold.</figcaption></figure></div>`,
+    )
   }
   if (d.pruning) {
     const p = d.pruning
-    parts.push(`<h3>Pruning</h3>${kvTable([
-      ['Criterion', `${p.criterion} (${p.scope})`],
-      ['Ratio', `${Math.round(p.ratio * 100)}%`],
-      ['P', String(p.P)],
-      ['Pruned after dense epoch', `${p.atEpoch}${p.ebFallback ? ' (no ticket by the cap: drawn there)' : ''}`],
-      ['Then', p.retrain === 'reinit' ? 're-initialised and retrained' : 'fine-tuned from the ticket'],
-    ])}${p.notes.length ? `<ul class="notes">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}`)
+    parts.push(
+      `<h3>Pruning</h3>${kvTable([
+        ['Criterion', `${p.criterion} (${p.scope})`],
+        ['Ratio', `${Math.round(p.ratio * 100)}%`],
+        ['P', String(p.P)],
+        ['Pruned after dense epoch', `${p.atEpoch}${p.ebFallback ? ' (no ticket by the cap: drawn there)' : ''}`],
+        ['Then', p.retrain === 'reinit' ? 're-initialised and retrained' : 'fine-tuned from the ticket'],
+      ])}${p.notes.length ? `<ul class="notes">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}`,
+    )
   }
   if (d.costsBefore) parts.push(archSection(d))
-  parts.push(`<h3>Configuration</h3><div class="cfg">${configDiff([d.config]).map((r) => `<div><span>${esc(r.key)}</span><b>${esc(r.values[0])}</b></div>`).join('')}</div>`)
+  parts.push(
+    `<h3>Configuration</h3><div class="cfg">${configDiff([d.config])
+      .map((r) => `<div><span>${esc(r.key)}</span><b>${esc(r.values[0])}</b></div>`)
+      .join('')}</div>`,
+  )
   return `<section class="run">${parts.join('\n')}</section>`
 }
 
@@ -157,9 +224,14 @@ function archSection(d: RunDetail): string {
   const diff = archDiff(d.costsBefore!, d.costsAfter, d.pruning)
   const t = diff.totals
   const totals = `<p class="totals">params ${formatCount(t.paramsBefore)} → ${formatCount(t.paramsAfter)} (${formatChange(t.paramsBefore, t.paramsAfter)}) · MACs ${formatCount(t.macsBefore)} → ${formatCount(t.macsAfter)} (${formatChange(t.macsBefore, t.macsAfter)}) · FLOPs ${formatCount(t.flopsBefore)} → ${formatCount(t.flopsAfter)}${diff.channels.before ? ` · channels ${diff.channels.before} → ${diff.channels.after}` : ''}</p>`
-  const chart = d.costsAfter ? `<figure>${renderSvg(archBarsOption(diff, 'channels', LIGHT_THEME), 680, 280)}<figcaption>Channels per layer: grey before pruning, blue after.</figcaption></figure>` : ''
+  const chart = d.costsAfter
+    ? `<figure>${renderSvg(archBarsOption(diff, 'channels', LIGHT_THEME), 680, 280)}<figcaption>Channels per layer: grey before pruning, blue after.</figcaption></figure>`
+    : ''
   const rows = diff.rows
-    .map((r) => `<tr${r.pruned ? ' class="pruned"' : ''}><th>${esc(r.name)}</th><td>${esc(r.kind)}</td><td class="num">${esc(widthLabel(r))}</td><td class="num">${formatCount(r.paramsBefore)} → ${formatCount(r.paramsAfter)}</td><td class="num">${formatCount(r.macsBefore)} → ${formatCount(r.macsAfter)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr${r.pruned ? ' class="pruned"' : ''}><th>${esc(r.name)}</th><td>${esc(r.kind)}</td><td class="num">${esc(widthLabel(r))}</td><td class="num">${formatCount(r.paramsBefore)} → ${formatCount(r.paramsAfter)}</td><td class="num">${formatCount(r.macsBefore)} → ${formatCount(r.macsAfter)}</td></tr>`,
+    )
     .join('')
   return `<h3>Architecture${d.costsAfter ? ' before → after pruning' : ''}</h3>${totals}${chart}<table class="grid"><thead><tr><th>layer</th><th>kind</th><th>channels</th><th>params</th><th>MACs</th></tr></thead><tbody>${rows}</tbody></table>`
 }

@@ -17,7 +17,8 @@ export type PdfRenderer = (html: string) => Promise<Uint8Array>
 
 export const chromiumPdf: PdfRenderer = async (html) => {
   const executablePath = findChromium()
-  if (!executablePath) throw new Error('PDF export needs Chromium: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH; HTML export works without it')
+  if (!executablePath)
+    throw new Error('PDF export needs Chromium: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH; HTML export works without it')
   // A computed specifier keeps playwright-core (a dev tool) out of the bundle; it is loaded only here.
   const name = 'playwright-core'
   let chromium: typeof import('playwright-core').chromium

@@ -20,7 +20,12 @@ export function renderSvg(option: EChartsOption, width = 640, height = 320): str
 
 /** the shared axis look, light theme (reports print on white) */
 function axis(t: ChartTheme = LIGHT_THEME) {
-  return { axisLine: { lineStyle: { color: t.grid } }, axisLabel: { color: t.muted }, splitLine: { lineStyle: { color: t.grid, opacity: 0.6 } }, nameTextStyle: { color: t.muted } }
+  return {
+    axisLine: { lineStyle: { color: t.grid } },
+    axisLabel: { color: t.muted },
+    splitLine: { lineStyle: { color: t.grid, opacity: 0.6 } },
+    nameTextStyle: { color: t.muted },
+  }
 }
 
 const markLines = (d: RunDetail) => epochMarks({ ebEpoch: d.summary.ebEpoch, bnEbEpoch: d.summary.bnEbEpoch, pruneEpoch: d.pruning?.atEpoch ?? null })
@@ -54,7 +59,10 @@ export function curvesOption(d: RunDetail): EChartsOption {
       { type: 'value', gridIndex: 1, name: 'accuracy %', ...axis(), ...ACCURACY_RANGE },
     ],
     series: [
-      { ...line('train loss', '#3b82f6', 0, (x) => x.trainLoss), markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed' }, label: { formatter: '{b}', fontSize: 10 }, data: markLines(d) } },
+      {
+        ...line('train loss', '#3b82f6', 0, (x) => x.trainLoss),
+        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed' }, label: { formatter: '{b}', fontSize: 10 }, data: markLines(d) },
+      },
       line('test loss', '#f59e0b', 0, (x) => x.testLoss),
       line('train acc', '#10b981', 1, (x) => x.trainAccuracy * 100),
       line('test acc', '#e04f8f', 1, (x) => x.testAccuracy * 100),
@@ -91,7 +99,16 @@ export function heatmapOption(d: RunDetail, layer = 'mean'): { option: EChartsOp
   const data = [...cells.entries()].map(([k, v]) => [k % side, Math.floor(k / side), Math.round(v * 1e4) / 1e4])
   const at = (epoch: number | null) => (epoch == null ? -1 : Math.floor((epoch - offset) / block))
   const eb = at(d.summary.ebEpoch)
-  const cat = { type: 'category' as const, data: labels, ...axis(), axisLabel: { color: LIGHT_THEME.muted, interval: Math.max(0, Math.ceil(side / 8) - 1) }, splitArea: { show: false }, name: 'epoch', nameLocation: 'middle' as const, nameGap: 26 }
+  const cat = {
+    type: 'category' as const,
+    data: labels,
+    ...axis(),
+    axisLabel: { color: LIGHT_THEME.muted, interval: Math.max(0, Math.ceil(side / 8) - 1) },
+    splitArea: { show: false },
+    name: 'epoch',
+    nameLocation: 'middle' as const,
+    nameGap: 26,
+  }
   const marks: { xAxis?: number; yAxis?: number; lineStyle: { color: string } }[] = []
   if (eb >= 0) marks.push({ xAxis: eb, lineStyle: { color: EB_COLOR } }, { yAxis: eb, lineStyle: { color: EB_COLOR } })
   const pr = at(d.pruning?.atEpoch ?? null)
@@ -115,7 +132,9 @@ export function heatmapOption(d: RunDetail, layer = 'mean'): { option: EChartsOp
         inRange: { color: ['#fde725', '#90d743', '#35b779', '#21918c', '#31688e', '#443983', '#440154'] },
         textStyle: { color: LIGHT_THEME.muted },
       },
-      series: [{ type: 'heatmap', data, markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { type: 'dashed', width: 1.5 }, data: marks } }],
+      series: [
+        { type: 'heatmap', data, markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { type: 'dashed', width: 1.5 }, data: marks } },
+      ],
     },
   }
 }

@@ -54,7 +54,12 @@ export function toTfjsLayersModel(spec: ArchSpec, weights: Weights, meta: Record
         break
       case 'maxpool':
       case 'avgpool':
-        x = b.add(l.kind === 'maxpool' ? 'MaxPooling2D' : 'AveragePooling2D', l.name, { pool_size: [l.size, l.size], strides: [l.stride, l.stride], padding: 'valid', data_format: 'channels_last' }, [x])
+        x = b.add(
+          l.kind === 'maxpool' ? 'MaxPooling2D' : 'AveragePooling2D',
+          l.name,
+          { pool_size: [l.size, l.size], strides: [l.stride, l.stride], padding: 'valid', data_format: 'channels_last' },
+          [x],
+        )
         break
       case 'gap':
         x = b.add('GlobalAveragePooling2D', l.name, { data_format: 'channels_last' }, [x])
@@ -121,7 +126,12 @@ class Builder {
   add(className: string, name: string, config: Record<string, unknown>, inputs: string[]): string {
     const n = kname(name)
     if (this.layers.some((l) => l.name === n)) throw new Error(`model export: duplicate layer name '${n}'`)
-    this.layers.push({ name: n, class_name: className, config: { name: n, trainable: true, ...config }, inbound_nodes: inputs.length ? [inputs.map((i) => [i, 0, 0, {}])] : [] })
+    this.layers.push({
+      name: n,
+      class_name: className,
+      config: { name: n, trainable: true, ...config },
+      inbound_nodes: inputs.length ? [inputs.map((i) => [i, 0, 0, {}])] : [],
+    })
     return n
   }
 
@@ -140,8 +150,34 @@ class Builder {
 
   conv(name: string, weight: string, filters: number, k: number, stride: number, pad: number, x: string, bias = false): string {
     let h = x
-    if (pad > 0) h = this.add('ZeroPadding2D', `${name}.pad`, { padding: [[pad, pad], [pad, pad]], data_format: 'channels_last' }, [h])
-    const out = this.add('Conv2D', name, { filters, kernel_size: [k, k], strides: [stride, stride], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: bias }, [h])
+    if (pad > 0)
+      h = this.add(
+        'ZeroPadding2D',
+        `${name}.pad`,
+        {
+          padding: [
+            [pad, pad],
+            [pad, pad],
+          ],
+          data_format: 'channels_last',
+        },
+        [h],
+      )
+    const out = this.add(
+      'Conv2D',
+      name,
+      {
+        filters,
+        kernel_size: [k, k],
+        strides: [stride, stride],
+        padding: 'valid',
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: 'linear',
+        use_bias: bias,
+      },
+      [h],
+    )
     this.weight(name, 'kernel', weight)
     if (bias) this.weight(name, 'bias', weight.replace(/weight$/, 'bias'))
     return out
@@ -162,7 +198,22 @@ class Builder {
 
   /** option A as a frozen 1×1 conv: subsample by `stride`, place the cin channels at offset ⌊(out−cin)/2⌋ */
   optionA(name: string, cin: number, out: number, stride: number, x: string): string {
-    const n = this.add('Conv2D', name, { filters: out, kernel_size: [1, 1], strides: [stride, stride], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: false, trainable: false }, [x])
+    const n = this.add(
+      'Conv2D',
+      name,
+      {
+        filters: out,
+        kernel_size: [1, 1],
+        strides: [stride, stride],
+        padding: 'valid',
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: 'linear',
+        use_bias: false,
+        trainable: false,
+      },
+      [x],
+    )
     const front = Math.floor((out - cin) / 2)
     const kernel = new Float32Array(cin * out)
     for (let c = 0; c < cin; c++) kernel[c * out + c + front] = 1

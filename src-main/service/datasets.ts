@@ -53,7 +53,10 @@ export class DatasetCatalog {
       throw err
     }
     const previous = this.store.latestForPath(result.info.path ?? abs)
-    const info = { ...result.info, importedAt: result.cached ? (this.store.get(result.info.id)?.info.importedAt ?? result.info.importedAt) : result.info.importedAt }
+    const info = {
+      ...result.info,
+      importedAt: result.cached ? (this.store.get(result.info.id)?.info.importedAt ?? result.info.importedAt) : result.info.importedAt,
+    }
     this.store.upsert(info, result.contentKey, result.cacheFile, this.options.now().toISOString())
     return { dataset: info, cached: result.cached, previousId: previous && previous.id !== info.id ? previous.id : null }
   }
@@ -73,6 +76,7 @@ export class DatasetCatalog {
     if ((BUILTIN_DATASETS as readonly string[]).includes(id)) return
     const row = this.store.get(id)
     if (!row) throw new ApiError('bad-request', `config.dataset: no imported dataset '${id}' (import its folder first; datasets.list shows what is there)`)
-    if (!existsSync(row.cacheFile)) throw new ApiError('bad-request', `config.dataset: the cache of '${id}' (${row.info.path}) is gone; import the folder again`)
+    if (!existsSync(row.cacheFile))
+      throw new ApiError('bad-request', `config.dataset: the cache of '${id}' (${row.info.path}) is gone; import the folder again`)
   }
 }

@@ -16,7 +16,8 @@ export function partitionJob(run: RunDetail, p: ParsedParams<'runs.partition'>, 
   if (p.epoch > last) throw new ApiError('bad-request', `epoch must be from 0 to ${last} (the epochs run ${run.summary.id} has finished)`)
   if (p.pruned) {
     if (!run.pruning) throw new ApiError('bad-request', `run ${run.summary.id} was not pruned`)
-    if (p.epoch > run.pruning.atEpoch) throw new ApiError('bad-request', `epoch ${p.epoch} is after pruning (epoch ${run.pruning.atEpoch}): its network is already the pruned one`)
+    if (p.epoch > run.pruning.atEpoch)
+      throw new ApiError('bad-request', `epoch ${p.epoch} is after pruning (epoch ${run.pruning.atEpoch}): its network is already the pruned one`)
   }
   const twoD = run.probe?.kind === 'grid2d'
   return {
@@ -31,7 +32,12 @@ export function partitionJob(run: RunDetail, p: ParsedParams<'runs.partition'>, 
   }
 }
 
-export async function computePartition(trainer: Trainer, run: RunDetail, p: ParsedParams<'runs.partition'>, dataDir: string | undefined): Promise<PartitionResult> {
+export async function computePartition(
+  trainer: Trainer,
+  run: RunDetail,
+  p: ParsedParams<'runs.partition'>,
+  dataDir: string | undefined,
+): Promise<PartitionResult> {
   if (!trainer.partition) throw new ApiError('internal', 'this trainer cannot compute partitions')
   const job = partitionJob(run, p, dataDir)
   try {

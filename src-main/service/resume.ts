@@ -53,7 +53,8 @@ export function prepareResume(store: RunStore, runId: string, ctx: ResumeContext
   const config = storedConfig(store, runId)
   ctx.requireTrainable(config.dataset)
   const point = resumePoint(store, ctx.dataDir, runId, config)
-  if (!rewindRun(store.db, runId, point.epoch, point.phase, ctx.at, ctx.owner)) throw new ApiError('conflict', `run '${runId}' changed while resuming; try again`)
+  if (!rewindRun(store.db, runId, point.epoch, point.phase, ctx.at, ctx.owner))
+    throw new ApiError('conflict', `run '${runId}' changed while resuming; try again`)
   const dataDir = ctx.dataDir
   if (dataDir) tryFs(() => discardCheckpointsAfter(dataDir, runId, point.epoch))
   return { config, point }
@@ -88,7 +89,10 @@ export function resumePoint(store: RunStore, dataDir: string | undefined, runId:
   for (const c of committed) {
     try {
       const { data } = loadResume(dataDir, runId, c.epoch, config)
-      const notes = [...(skipped.length ? [`skipped unusable checkpoints: ${skipped.join('; ')}`] : []), ...(data.optimizer ? [] : [`epoch ${c.epoch} has no momentum buffers: SGD momentum restarts there`])]
+      const notes = [
+        ...(skipped.length ? [`skipped unusable checkpoints: ${skipped.join('; ')}`] : []),
+        ...(data.optimizer ? [] : [`epoch ${c.epoch} has no momentum buffers: SGD momentum restarts there`]),
+      ]
       return { epoch: c.epoch, phase: c.phase, note: notes.length ? notes.join('; ') : undefined }
     } catch (err) {
       skipped.push(err instanceof Error ? err.message : String(err))

@@ -72,9 +72,18 @@ export class SplineLabService implements SplineLabApi {
     this.events.setMaxListeners(100)
     const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
     store.markStale(staleBefore, this.iso(), ownerGone)
-    this.guard = new DbGuard(store, (runId) => trainer.cancel(runId), () => this.iso())
+    this.guard = new DbGuard(
+      store,
+      (runId) => trainer.cancel(runId),
+      () => this.iso(),
+    )
     this.unsubscribe = trainer.onMessage((m) => this.onWorker(m))
-    this.datasets = new DatasetCatalog(store.db, { dataDir: options.dataDir ?? defaultDataDir(), emit: (e) => this.emit(e), now: this.now, importerPath: options.importerPath })
+    this.datasets = new DatasetCatalog(store.db, {
+      dataDir: options.dataDir ?? defaultDataDir(),
+      emit: (e) => this.emit(e),
+      now: this.now,
+      importerPath: options.importerPath,
+    })
   }
 
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
@@ -151,7 +160,13 @@ export class SplineLabService implements SplineLabApi {
     },
     'runs.resume': ({ runId }) => {
       const live = this.active === runId || this.queue.some((q) => q.runId === runId)
-      const { config, point } = prepareResume(this.store, runId, { live, dataDir: this.options.dataDir, owner: this.owner, at: this.iso(), requireTrainable: (d) => this.datasets.requireTrainable(d) })
+      const { config, point } = prepareResume(this.store, runId, {
+        live,
+        dataDir: this.options.dataDir,
+        owner: this.owner,
+        at: this.iso(),
+        requireTrainable: (d) => this.datasets.requireTrainable(d),
+      })
       this.queue.push({ runId, config, resume: point.epoch > 0 ? { epoch: point.epoch } : undefined })
       this.publishStatus(runId)
       this.pump()
@@ -235,7 +250,12 @@ export class SplineLabService implements SplineLabApi {
         return
       case 'epoch': {
         if (this.guard.unsaved.has(m.runId)) return
-        if (!this.guard.save(m.runId, () => this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso(), m.bnEbTrace, m.checkpoint ?? null))) return
+        if (
+          !this.guard.save(m.runId, () =>
+            this.store.appendEpoch(m.runId, m.metrics, m.distanceRows, m.ebTrace, m.ebEpoch, this.iso(), m.bnEbTrace, m.checkpoint ?? null),
+          )
+        )
+          return
         // Only now that the row naming the new checkpoint is committed may older files go.
         if (this.options.dataDir && m.checkpoint) tryFs(() => pruneCheckpoints(this.options.dataDir!, m.runId, m.metrics.epoch, this.activeKeep))
         this.emit({
@@ -254,7 +274,16 @@ export class SplineLabService implements SplineLabApi {
         if (this.guard.save(m.runId, () => this.store.markPruned(m.runId, m.arch, m.pruning))) this.publishStatus(m.runId)
         return
       case 'progress':
-        this.emit({ type: 'run:progress', runId: m.runId, epoch: m.epoch, batch: m.batch, batches: m.batches, phase: m.phase, epochs: m.epochs, etaSeconds: m.etaSeconds })
+        this.emit({
+          type: 'run:progress',
+          runId: m.runId,
+          epoch: m.epoch,
+          batch: m.batch,
+          batches: m.batches,
+          phase: m.phase,
+          epochs: m.epochs,
+          etaSeconds: m.etaSeconds,
+        })
         return
       case 'done': {
         const unsaved = this.guard.unsaved.get(m.runId)

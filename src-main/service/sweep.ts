@@ -19,7 +19,15 @@ export function expandSweep(request: ParsedParams<'runs.sweep'>): RunConfig[] {
         for (const criterion of request.criteria ?? [request.config.criterion ?? DEFAULT_CRITERION[method]!]) {
           for (const P of criterion === 'spline' ? (request.Ps ?? [request.config.P]) : [request.config.P]) {
             const pTag = criterion === 'spline' && request.Ps ? ` P=${P}` : ''
-            out.push({ ...request.config, method, criterion, ratio, P, seed, name: `${label} · ${method} ${criterion}${pTag} · ${Math.round(ratio * 100)}% · seed ${seed}` })
+            out.push({
+              ...request.config,
+              method,
+              criterion,
+              ratio,
+              P,
+              seed,
+              name: `${label} · ${method} ${criterion}${pTag} · ${Math.round(ratio * 100)}% · seed ${seed}`,
+            })
           }
         }
       }

@@ -28,19 +28,22 @@ export function runConfigJson(db: Database.Database, runId: string): string | nu
  * resumed dense phase prunes again, identically). Only a run no process is training is rewound.
  */
 export function rewindRun(db: Database.Database, runId: string, epoch: number, phase: string | null, at: string, owner: string): boolean {
-  return db.transaction(() => {
-    const run = db.prepare(`SELECT status FROM runs WHERE id = ?`).get(runId) as { status: string } | undefined
-    if (!run || run.status === 'running' || run.status === 'queued' || run.status === 'finished') return false
-    db.prepare(`DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?`).run(runId, epoch)
-    db.prepare(`DELETE FROM spline_distances WHERE run_id = ? AND epoch > ?`).run(runId, epoch)
-    const last = db.prepare(`SELECT test_accuracy FROM epoch_metrics WHERE run_id = ? AND epoch = ?`).get(runId, epoch) as { test_accuracy: number | null } | undefined
-    const keepPruning = phase === 'retrain'
-    db.prepare(
-      `UPDATE runs SET status = 'queued', epochs_done = ?, finished_at = NULL, error = NULL, heartbeat_at = ?, owner = ?, resumes = resumes + 1,
+  return db
+    .transaction(() => {
+      const run = db.prepare(`SELECT status FROM runs WHERE id = ?`).get(runId) as { status: string } | undefined
+      if (!run || run.status === 'running' || run.status === 'queued' || run.status === 'finished') return false
+      db.prepare(`DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?`).run(runId, epoch)
+      db.prepare(`DELETE FROM spline_distances WHERE run_id = ? AND epoch > ?`).run(runId, epoch)
+      const last = db.prepare(`SELECT test_accuracy FROM epoch_metrics WHERE run_id = ? AND epoch = ?`).get(runId, epoch) as
+        { test_accuracy: number | null } | undefined
+      const keepPruning = phase === 'retrain'
+      db.prepare(
+        `UPDATE runs SET status = 'queued', epochs_done = ?, finished_at = NULL, error = NULL, heartbeat_at = ?, owner = ?, resumes = resumes + 1,
          test_accuracy = ?, eb_epoch = CASE WHEN eb_epoch > ? THEN NULL ELSE eb_epoch END, bn_eb_epoch = NULL,
          arch_after_json = CASE WHEN ? THEN arch_after_json ELSE NULL END, pruning_json = CASE WHEN ? THEN pruning_json ELSE NULL END
        WHERE id = ?`,
-    ).run(epoch, at, owner, last?.test_accuracy ?? null, epoch, keepPruning ? 1 : 0, keepPruning ? 1 : 0, runId)
-    return true
-  }).immediate()
+      ).run(epoch, at, owner, last?.test_accuracy ?? null, epoch, keepPruning ? 1 : 0, keepPruning ? 1 : 0, runId)
+      return true
+    })
+    .immediate()
 }

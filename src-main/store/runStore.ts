@@ -115,15 +115,27 @@ export class RunStore {
         bn_eb_max_distance, bn_eb_threshold, checkpoint)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    const insertRow = this.db.prepare(
-      `INSERT OR REPLACE INTO spline_distances (run_id, layer, epoch, row) VALUES (?, ?, ?, ?)`,
-    )
-    const update = this.db.prepare(
-      `UPDATE runs SET epochs_done = ?, heartbeat_at = ?, eb_epoch = ?, test_accuracy = ? WHERE id = ?`,
-    )
+    const insertRow = this.db.prepare(`INSERT OR REPLACE INTO spline_distances (run_id, layer, epoch, row) VALUES (?, ?, ?, ?)`)
+    const update = this.db.prepare(`UPDATE runs SET epochs_done = ?, heartbeat_at = ?, eb_epoch = ?, test_accuracy = ? WHERE id = ?`)
     this.db.transaction(() => {
       const m = metrics
-      insertMetrics.run(id, m.epoch, m.phase, m.trainLoss, m.trainAccuracy, m.testLoss, m.testAccuracy, m.lr, m.seconds, m.splineSeconds, eb.maxDistance, eb.threshold, bnEb?.maxDistance ?? null, bnEb?.threshold ?? null, checkpoint)
+      insertMetrics.run(
+        id,
+        m.epoch,
+        m.phase,
+        m.trainLoss,
+        m.trainAccuracy,
+        m.testLoss,
+        m.testAccuracy,
+        m.lr,
+        m.seconds,
+        m.splineSeconds,
+        eb.maxDistance,
+        eb.threshold,
+        bnEb?.maxDistance ?? null,
+        bnEb?.threshold ?? null,
+        checkpoint,
+      )
       for (const [layer, row] of Object.entries(rows)) {
         insertRow.run(id, layer, m.epoch, Buffer.from(new Float64Array(row).buffer))
       }
@@ -190,14 +202,16 @@ export class RunStore {
   markStale(staleBefore: string, at: string, ownerGone: (owner: string) => boolean = () => false): string[] {
     const select = this.db.prepare(`SELECT id, owner, heartbeat_at FROM runs WHERE status IN ('running', 'queued')`)
     const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, ?) WHERE id = ?`)
-    return this.db.transaction(() => {
-      // immediate: another process cannot finish or beat a run between the look and the mark
-      const rows = (select.all() as { id: string; owner: string | null; heartbeat_at: string | null }[]).filter(
-        (r) => r.heartbeat_at === null || r.heartbeat_at < staleBefore || (r.owner !== null && ownerGone(r.owner)),
-      )
-      for (const r of rows) mark.run(at, 'the process training this run stopped before it finished', r.id)
-      return rows.map((r) => r.id)
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        // immediate: another process cannot finish or beat a run between the look and the mark
+        const rows = (select.all() as { id: string; owner: string | null; heartbeat_at: string | null }[]).filter(
+          (r) => r.heartbeat_at === null || r.heartbeat_at < staleBefore || (r.owner !== null && ownerGone(r.owner)),
+        )
+        for (const r of rows) mark.run(at, 'the process training this run stopped before it finished', r.id)
+        return rows.map((r) => r.id)
+      })
+      .immediate()
   }
 
   listRuns(): RunSummary[] {
@@ -213,9 +227,11 @@ export class RunStore {
     const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Row | undefined
     if (!row) return null
     const metricRows = this.db.prepare(`SELECT * FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`).all(id) as Row[]
-    const distRows = this.db
-      .prepare(`SELECT layer, epoch, row FROM spline_distances WHERE run_id = ? ORDER BY layer, epoch`)
-      .all(id) as { layer: string; epoch: number; row: Buffer }[]
+    const distRows = this.db.prepare(`SELECT layer, epoch, row FROM spline_distances WHERE run_id = ? ORDER BY layer, epoch`).all(id) as {
+      layer: string
+      epoch: number
+      row: Buffer
+    }[]
     const distances: Record<string, number[][]> = {}
     for (const d of distRows) {
       const values = new Float64Array(d.row.buffer.slice(d.row.byteOffset, d.row.byteOffset + d.row.byteLength))

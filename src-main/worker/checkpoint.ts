@@ -84,7 +84,12 @@ export function writeCheckpoint(dataDir: string, runId: string, epoch: number, d
   if (data.optimizer) {
     const names = Object.keys(data.optimizer)
     const shapes = Object.fromEntries(names.map((n) => [n, data.optimizer![n]!.shape]))
-    bytes += writeContainer(join(dir, checkpointName(epoch, 'optim')), { format: FORMAT, epoch, shapes }, names.map((n) => ({ name: `v:${n}`, data: data.optimizer![n]!.values })), epoch)
+    bytes += writeContainer(
+      join(dir, checkpointName(epoch, 'optim')),
+      { format: FORMAT, epoch, shapes },
+      names.map((n) => ({ name: `v:${n}`, data: data.optimizer![n]!.values })),
+      epoch,
+    )
   }
   const { weights, optimizer: _optimizer, codes, ...rest } = data
   const blobs: Blob[] = Object.entries(weights).map(([n, t]) => ({ name: `w:${n}`, data: t.values }))
@@ -133,7 +138,12 @@ export function readCheckpoint(dataDir: string, runId: string, epoch?: number, p
     const weights: Tensors = {}
     if (parts.weights !== false) for (const [n, shape] of Object.entries(h.weightShapes)) weights[n] = { shape, values: need(`w:${n}`) as Float32Array }
     const codes = h.codes
-      ? { from: h.codes.from, epochs: h.codes.epochs.map((layers, e) => layers.map((m, l) => ({ bits: m.bits, words: need(`c:${e}:${l}`) as Uint32Array, ...(m.channels === null ? {} : { channels: m.channels }) }))) }
+      ? {
+          from: h.codes.from,
+          epochs: h.codes.epochs.map((layers, e) =>
+            layers.map((m, l) => ({ bits: m.bits, words: need(`c:${e}:${l}`) as Uint32Array, ...(m.channels === null ? {} : { channels: m.channels }) })),
+          ),
+        }
       : null
     const { format: _f, weightShapes: _w, blobs: _b, ...rest } = h
     return { ...rest, weights, codes, optimizer: parts.optimizer === false ? null : readOptimizer(dir, at) }

@@ -86,7 +86,9 @@ export function checkpointer(run: RunCheckpoints, p: PhaseState): TrainCallback 
       try {
         run.last = writeCheckpoint(run.dataDir, run.runId, epoch, data).file
       } catch (err) {
-        throw new Error(`could not save the checkpoint of epoch ${epoch} in ${checkpointDir(run.dataDir, run.runId)}: ${diskReason(err)}; the run stopped, epochs 1–${epoch - 1} are kept`)
+        throw new Error(
+          `could not save the checkpoint of epoch ${epoch} in ${checkpointDir(run.dataDir, run.runId)}: ${diskReason(err)}; the run stopped, epochs 1–${epoch - 1} are kept`,
+        )
       }
     },
   }

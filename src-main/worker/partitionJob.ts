@@ -130,7 +130,9 @@ export function computePartition(net: Network, plane: Plane, n: number, onlyLaye
   const N = n * n
   const per = plane.x.length / N
   const input = net.spec.input
-  const shapes = tf.tidy(() => net.forward(tf.tensor(plane.x.subarray(0, per), [1, ...input]), false).codes.map((c) => ({ id: c.id, shape: c.value.shape.slice(1) })))
+  const shapes = tf.tidy(() =>
+    net.forward(tf.tensor(plane.x.subarray(0, per), [1, ...input]), false).codes.map((c) => ({ id: c.id, shape: c.value.shape.slice(1) })),
+  )
   const wanted = onlyLayer ? shapes.filter((s) => s.id === onlyLayer) : shapes
   if (onlyLayer && wanted.length === 0) throw new Error(`no layer '${onlyLayer}' (layers: ${shapes.map((s) => s.id).join(', ')})`)
   const layers: LayerAcc[] = wanted.map(({ id, shape }) => {

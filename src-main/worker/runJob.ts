@@ -60,7 +60,16 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
   // Crash safety: every finished epoch is checkpointed (when there is a data folder to hold it).
   const resumed = hooks.resume && hooks.dataDir ? loadResume(hooks.dataDir, runId, hooks.resume.epoch, config) : null
   const ckpt: RunCheckpoints | null = hooks.dataDir
-    ? { dataDir: hooks.dataDir, runId, keep: config.keepCheckpoints, configHash: configHash(config), elapsedBefore: resumed?.data.elapsedSeconds ?? 0, sessionStart: started, now, last: null }
+    ? {
+        dataDir: hooks.dataDir,
+        runId,
+        keep: config.keepCheckpoints,
+        configHash: configHash(config),
+        elapsedBefore: resumed?.data.elapsedSeconds ?? 0,
+        sessionStart: started,
+        now,
+        last: null,
+      }
     : null
   if (resumed) {
     restoreRecorder(recorder, resumed)
@@ -88,7 +97,14 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     fellBack ||= parallel?.fallbackReason != null
     await parallel?.close()
     parallel = null
-    parallel = await startParallelTrainer({ network: net, featureSize, numClasses: data.numClasses, batchSize: config.batchSize, workers: decision.workers, faults: testHooks().replicaFaults() })
+    parallel = await startParallelTrainer({
+      network: net,
+      featureSize,
+      numClasses: data.numClasses,
+      batchSize: config.batchSize,
+      workers: decision.workers,
+      faults: testHooks().replicaFaults(),
+    })
     return parallel
   }
   // (not for a network that never trains: prune-at-init, or resumed after pruning)
@@ -114,7 +130,15 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
   const state = { lastAccuracy: resumed?.data.lastAccuracy ?? null, checkpoint: ckpt, pruning: null as CheckpointData['pruning'] }
   const total = { epochs: plannedEpochs(config) }
   const bnL1 = config.bnL1 ?? (method === 'eb-bn' ? 1e-4 : 0)
-  const runPhase = async (net: Network, phase: Phase, epochs: number, offset: number, lrAt: (e: number) => number, callbacks: TrainCallback[], stopWhen?: () => boolean) => {
+  const runPhase = async (
+    net: Network,
+    phase: Phase,
+    epochs: number,
+    offset: number,
+    lrAt: (e: number) => number,
+    callbacks: TrainCallback[],
+    stopWhen?: () => boolean,
+  ) => {
     // A resumed phase skips the epochs its checkpoint holds; one already complete is not re-entered.
     const from = resumed && resumed.data.phase === phase ? resumed.data.phaseEpoch : 0
     if (epochs <= 0) return { outcome: 'finished' as const, ran: 0 }
@@ -128,9 +152,39 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
     if (from > 0 && resumed!.data.optimizer) optimizer.load(resumed!.data.optimizer)
     let ran = from
     const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
-    const engine = new TrainingEngine({ network: net, optimizer, data: train, epochs, batchSize: config.batchSize, seed: config.seed + offset, lrAt, epochOffset: offset, phase, now, stopWhen, shouldStop: hooks.isCancelled, yieldEvery: () => new Promise((r) => setImmediate(r)), startEpoch: from, step: par?.step(optimizer) })
+    const engine = new TrainingEngine({
+      network: net,
+      optimizer,
+      data: train,
+      epochs,
+      batchSize: config.batchSize,
+      seed: config.seed + offset,
+      lrAt,
+      epochOffset: offset,
+      phase,
+      now,
+      stopWhen,
+      shouldStop: hooks.isCancelled,
+      yieldEvery: () => new Promise((r) => setImmediate(r)),
+      startEpoch: from,
+      step: par?.step(optimizer),
+    })
     const saver = ckpt
-      ? [checkpointer(ckpt, { phase: phase === 'retrain' ? 'retrain' : 'dense', offset, seed: config.seed + offset, network: net, optimizer, recorder: callbacks.includes(recorder) ? recorder : null, splineEb: () => recorder.detector.ebEpoch, bnEb: bnEb.detector, pruning: state.pruning, completedPhases: [...phases], trainWorkers: () => par?.workers ?? 1 })]
+      ? [
+          checkpointer(ckpt, {
+            phase: phase === 'retrain' ? 'retrain' : 'dense',
+            offset,
+            seed: config.seed + offset,
+            network: net,
+            optimizer,
+            recorder: callbacks.includes(recorder) ? recorder : null,
+            splineEb: () => recorder.detector.ebEpoch,
+            bnEb: bnEb.detector,
+            pruning: state.pruning,
+            completedPhases: [...phases],
+            trainWorkers: () => par?.workers ?? 1,
+          }),
+        ]
       : []
     try {
       const outcome = await engine.run([...callbacks, counter, ...saver, publisher(runId, hooks, config, state), progress(runId, hooks, now, total)])
@@ -177,7 +231,10 @@ export async function runJob(runId: string, config: RunConfig, hooks: JobHooks):
         seed: config.seed,
         P: config.P,
       })
-      const pruned = config.retrain === 'reinit' ? new Network(prunedSpec(network.spec, selection.selection), config.seed + 1) : pruneNetwork(network, selection.selection, config.seed + 1)
+      const pruned =
+        config.retrain === 'reinit'
+          ? new Network(prunedSpec(network.spec, selection.selection), config.seed + 1)
+          : pruneNetwork(network, selection.selection, config.seed + 1)
       network.dispose()
       network = pruned
       state.pruning = { atEpoch, ebFallback, kept: selection.selection }
@@ -256,7 +313,12 @@ function saveInitialWeights(ckpt: RunCheckpoints, network: Network, config: RunC
   }
 }
 
-function publisher(runId: string, hooks: JobHooks, config: RunConfig, state: { lastAccuracy: number | null; checkpoint: RunCheckpoints | null }): TrainCallback {
+function publisher(
+  runId: string,
+  hooks: JobHooks,
+  config: RunConfig,
+  state: { lastAccuracy: number | null; checkpoint: RunCheckpoints | null },
+): TrainCallback {
   return {
     onEpochRecorded(_ctx, record: EpochRecord) {
       state.lastAccuracy = record.metrics.testAccuracy
@@ -289,7 +351,16 @@ function progress(runId: string, hooks: JobHooks, now: () => number, total: { ep
       lastSent = t
       const perBatch = (t - t0) / batchesDone
       const remaining = Math.max(0, total.epochs - ctx.epoch) * batches + (batches - batch)
-      hooks.post({ type: 'progress', runId, epoch: ctx.epoch, batch, batches, phase: ctx.phase, epochs: total.epochs, etaSeconds: Number.isFinite(perBatch) ? (perBatch * remaining) / 1000 : null })
+      hooks.post({
+        type: 'progress',
+        runId,
+        epoch: ctx.epoch,
+        batch,
+        batches,
+        phase: ctx.phase,
+        epochs: total.epochs,
+        etaSeconds: Number.isFinite(perBatch) ? (perBatch * remaining) / 1000 : null,
+      })
     },
   }
 }
@@ -306,7 +377,10 @@ function gradientBatch(data: TrainData, seed: number): { x: Float32Array; y: Int
   return { x: data.xTrain.slice(start * data.featureSize, (start + count) * data.featureSize), y: data.yTrain.slice(start, start + count), count }
 }
 
-function limit<T extends { xTrain: Float32Array; yTrain: Int32Array; xTest: Float32Array; yTest: Int32Array; inputShape: number[] }>(data: T, config: RunConfig): T {
+function limit<T extends { xTrain: Float32Array; yTrain: Int32Array; xTest: Float32Array; yTest: Int32Array; inputShape: number[] }>(
+  data: T,
+  config: RunConfig,
+): T {
   const per = data.inputShape.reduce((a, b) => a * b, 1)
   const cut = (x: Float32Array, y: Int32Array, n: number | undefined) => (n && n < y.length ? { x: x.slice(0, n * per), y: y.slice(0, n) } : { x, y })
   const tr = cut(data.xTrain, data.yTrain, config.trainLimit)

@@ -42,8 +42,19 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ti
   }
 }
 
-export const text = (page: Page, testId: string) => page.getByTestId(testId).first().textContent().then((t) => t?.trim() ?? '').catch(() => '')
-export const attr = (page: Page, testId: string, name: string) => page.getByTestId(testId).first().getAttribute(name).catch(() => null)
+export const text = (page: Page, testId: string) =>
+  page
+    .getByTestId(testId)
+    .first()
+    .textContent()
+    .then((t) => t?.trim() ?? '')
+    .catch(() => '')
+export const attr = (page: Page, testId: string, name: string) =>
+  page
+    .getByTestId(testId)
+    .first()
+    .getAttribute(name)
+    .catch(() => null)
 
 /** The page's globals, restated: tsconfig.node.json (which checks test/) has no DOM lib. */
 export interface PageGlobals {
@@ -79,7 +90,13 @@ function installFrameMeter(): void {
   try {
     new g.PerformanceObserver((list) => {
       if (!w.__meter.on) return
-      for (const e of list.getEntries() as unknown as { startTime: number; duration: number; renderStart: number; styleAndLayoutStart: number; scripts?: { invoker: string; sourceFunctionName: string; duration: number }[] }[]) {
+      for (const e of list.getEntries() as unknown as {
+        startTime: number
+        duration: number
+        renderStart: number
+        styleAndLayoutStart: number
+        scripts?: { invoker: string; sourceFunctionName: string; duration: number }[]
+      }[]) {
         const render = e.renderStart ? e.startTime + e.duration - e.renderStart : 0
         const layout = e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0
         const scripts = (e.scripts ?? []).map((x) => `${x.invoker}:${x.sourceFunctionName} ${Math.round(x.duration)}ms`)
@@ -115,7 +132,8 @@ export interface FrameStats {
 
 export async function frameStats(page: Page): Promise<FrameStats> {
   const { deltas, longTasks, frames } = await page.evaluate(() => (globalThis as unknown as MeterWindow).__meter)
-  if (process.env.SPLINE_LAB_PERF_DEBUG) for (const f of frames.filter((x) => x.duration > 50)) console.log(`[perf] long frame ${Math.round(f.duration)} ms: ${f.scripts.join(', ')}`)
+  if (process.env.SPLINE_LAB_PERF_DEBUG)
+    for (const f of frames.filter((x) => x.duration > 50)) console.log(`[perf] long frame ${Math.round(f.duration)} ms: ${f.scripts.join(', ')}`)
   const sorted = [...deltas].sort((a, b) => a - b)
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0
   return {

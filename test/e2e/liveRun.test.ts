@@ -16,8 +16,18 @@ const tmp = tempDir()
 const db = join(tmp.dir, 'e2e.db')
 let browser: Browser
 
-const heatmapEpochs = (page: Page) => page.getByTestId('heatmap').getAttribute('data-epochs').then(Number).catch(() => 0)
-const runStatus = (page: Page) => page.getByTestId('run-status').textContent().then((t) => t?.trim()).catch(() => undefined)
+const heatmapEpochs = (page: Page) =>
+  page
+    .getByTestId('heatmap')
+    .getAttribute('data-epochs')
+    .then(Number)
+    .catch(() => 0)
+const runStatus = (page: Page) =>
+  page
+    .getByTestId('run-status')
+    .textContent()
+    .then((t) => t?.trim())
+    .catch(() => undefined)
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (see .ci/run)`)
@@ -46,8 +56,14 @@ describe('browser mode end to end', () => {
       await page.getByTestId('backend-badge').waitFor()
       await page.getByTestId('new-run').click()
       await page.getByTestId('start-run').click()
-      await until(() => heatmapEpochs(page), (n) => n >= 5)
-      await until(() => runStatus(page), (s) => s === 'finished')
+      await until(
+        () => heatmapEpochs(page),
+        (n) => n >= 5,
+      )
+      await until(
+        () => runStatus(page),
+        (s) => s === 'finished',
+      )
       const epochs = Number(await page.getByTestId('heatmap').getAttribute('data-epochs'))
       expect(epochs).toBeGreaterThanOrEqual(5)
       await expect(page.getByTestId('backend-badge').textContent()).resolves.toMatch(/wasm|tensorflow/)
@@ -61,10 +77,14 @@ describe('browser mode end to end', () => {
   })
 
   it('finds the finished run after a server restart, and shows a run made by the CLI', async () => {
-    const cli = spawnSync(process.execPath, [CLI, 'run', '--dataset', 'builtin:xshape', '--model', 'mlp', '--method', 'dense', '--epochs', '6', '--db', db, '--json'], {
-      encoding: 'utf8',
-      env: { ...process.env, SPLINE_LAB_HOME: tmp.dir },
-    })
+    const cli = spawnSync(
+      process.execPath,
+      [CLI, 'run', '--dataset', 'builtin:xshape', '--model', 'mlp', '--method', 'dense', '--epochs', '6', '--db', db, '--json'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, SPLINE_LAB_HOME: tmp.dir },
+      },
+    )
     expect(cli.status).toBe(0)
     const cliRun = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { runId: string }
     const serve = await startServe(db, tmp.dir)
@@ -76,7 +96,11 @@ describe('browser mode end to end', () => {
       const row = page.locator(`[data-testid=run-row][data-run-id="${cliRun.runId}"]`)
       expect(await row.getAttribute('data-status')).toBe('finished')
       await row.click()
-      await until(() => heatmapEpochs(page), (n) => n === 6, 30_000)
+      await until(
+        () => heatmapEpochs(page),
+        (n) => n === 6,
+        30_000,
+      )
       await page.waitForTimeout(300)
       await page.screenshot({ path: join(shots, 'reopened-run.png') })
       await page.close()

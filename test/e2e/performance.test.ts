@@ -34,7 +34,14 @@ function seedThousand(file: string): void {
   store.db.transaction(() => {
     for (let i = 0; i < 1000; i++) {
       const method = methods[i % methods.length]!
-      const config = RunConfigSchema.parse({ dataset: i % 3 ? 'builtin:xshape' : 'builtin:fashion-mini', model: i % 3 ? 'mlp' : 'cnn', method, ratio: [0.3, 0.5, 0.7][i % 3], seed: i % 4, epochs: 30 })
+      const config = RunConfigSchema.parse({
+        dataset: i % 3 ? 'builtin:xshape' : 'builtin:fashion-mini',
+        model: i % 3 ? 'mlp' : 'cnn',
+        method,
+        ratio: [0.3, 0.5, 0.7][i % 3],
+        seed: i % 4,
+        epochs: 30,
+      })
       const id = `synthetic-${String(i).padStart(4, '0')}`
       const at = new Date(t0 + i * 60_000).toISOString()
       store.createRun({ id, name: `synthetic ${method} #${i}`, config, createdAt: at, sweepId: i < 300 ? `sweep-${Math.floor(i / 60)}` : undefined })
@@ -70,9 +77,17 @@ describe('smoothness', () => {
       await page.locator('details.advanced summary').click()
       await page.locator('#f-probe').fill('12')
       await page.getByTestId('start-run').click()
-      await until(() => attr(page, 'heatmap', 'data-epochs').then(Number), (n) => n >= 3, 60_000)
+      await until(
+        () => attr(page, 'heatmap', 'data-epochs').then(Number),
+        (n) => n >= 3,
+        60_000,
+      )
       await meter(page, true)
-      await until(() => text(page, 'run-status'), (s) => s === 'finished', 120_000)
+      await until(
+        () => text(page, 'run-status'),
+        (s) => s === 'finished',
+        120_000,
+      )
       await meter(page, false)
       const epochs = Number(await attr(page, 'heatmap', 'data-epochs'))
       const stats = await frameStats(page)
@@ -96,7 +111,11 @@ describe('smoothness', () => {
     try {
       const page = await open(browser, serve.url, { meter: true })
       const t0 = Date.now()
-      await until(() => text(page, 'runs-count'), (t) => t === '1000', 30_000)
+      await until(
+        () => text(page, 'runs-count'),
+        (t) => t === '1000',
+        30_000,
+      )
       const firstPaint = Date.now() - t0
       const inDom = await page.getByTestId('run-row').count()
       expect(inDom).toBeLessThan(60)
@@ -111,14 +130,26 @@ describe('smoothness', () => {
       }
       const sortStart = Date.now()
       await page.getByTestId('sort-testAccuracy').click()
-      await until(() => page.locator('[role=columnheader][aria-sort="descending"]').textContent(), (t) => t?.includes('Acc') ?? false, 5000)
+      await until(
+        () => page.locator('[role=columnheader][aria-sort="descending"]').textContent(),
+        (t) => t?.includes('Acc') ?? false,
+        5000,
+      )
       const sortMs = Date.now() - sortStart
       await page.getByTestId('runs-filter').fill('prune-after')
-      await until(() => text(page, 'runs-count'), (t) => t === '200 of 1000', 5000)
+      await until(
+        () => text(page, 'runs-count'),
+        (t) => t === '200 of 1000',
+        5000,
+      )
       await page.getByTestId('runs-filter').fill('')
       await page.getByTestId('group-sweeps').check()
       // a new grouping starts at the top, where the sweeps are
-      await until(() => page.getByTestId('sweep-row').count(), (n) => n >= 1, 5000)
+      await until(
+        () => page.getByTestId('sweep-row').count(),
+        (n) => n >= 1,
+        5000,
+      )
       expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0)
       await meter(page, false)
       const stats = await frameStats(page)

@@ -113,7 +113,10 @@ export const BAD_REQUESTS: [string, string, unknown, string][] = [
 export const VALID_TEMPLATES: { method: string; params: unknown }[] = [
   { method: 'runs.list', params: {} },
   { method: 'runs.get', params: { runId: 'nope' } },
-  { method: 'runs.start', params: { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 3, ratio: 0.5, hidden: [8, 8], eb: { window: 3, epsilon: 0.16 } } } },
+  {
+    method: 'runs.start',
+    params: { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: 3, ratio: 0.5, hidden: [8, 8], eb: { window: 3, epsilon: 0.16 } } },
+  },
   { method: 'runs.sweep', params: { config: { dataset: 'builtin:spirals', model: 'mlp' }, methods: ['dense', 'spline-eb'], ratios: [0.3], seeds: 1 } },
   { method: 'runs.cancel', params: { runId: 'nope' } },
   { method: 'runs.delete', params: { runId: 'nope' } },

@@ -100,7 +100,14 @@ export function tempFilesIn(dir: string): string[] {
 /** Everything a run's rows say, minus wall-clock fields that differ between two processes. */
 export function snapshotRun(dbFile: string) {
   // Killed before the database existed, or before its first migration committed: nothing to see.
-  const none = { integrity: 'ok', runId: undefined, status: undefined, summary: undefined, metrics: [] as Record<string, unknown>[], distances: [] as { layer: string; epoch: number; row: string }[] }
+  const none = {
+    integrity: 'ok',
+    runId: undefined,
+    status: undefined,
+    summary: undefined,
+    metrics: [] as Record<string, unknown>[],
+    distances: [] as { layer: string; epoch: number; row: string }[],
+  }
   if (!existsSync(dbFile)) return none
   const db = new Database(dbFile)
   try {
@@ -108,7 +115,11 @@ export function snapshotRun(dbFile: string) {
     if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'epoch_metrics'`).get()) return { ...none, integrity }
     const run = db.prepare(`SELECT * FROM runs`).get() as Record<string, unknown> | undefined
     const metrics = db.prepare(`SELECT * FROM epoch_metrics ORDER BY epoch`).all() as Record<string, unknown>[]
-    const distances = db.prepare(`SELECT layer, epoch, hex(row) AS row FROM spline_distances ORDER BY layer, epoch`).all() as { layer: string; epoch: number; row: string }[]
+    const distances = db.prepare(`SELECT layer, epoch, hex(row) AS row FROM spline_distances ORDER BY layer, epoch`).all() as {
+      layer: string
+      epoch: number
+      row: string
+    }[]
     return {
       integrity,
       runId: run?.id as string | undefined,

@@ -28,7 +28,7 @@ export function pngBytes(h: number, w: number, c: 1 | 3, seed = 1): Buffer {
 export function jpegBytes(h: number, w: number, seed = 1): Buffer {
   const px = pixels(h, w, 3, seed)
   const data = Buffer.alloc(h * w * 4)
-  for (let i = 0; i < h * w; i++) (data[4 * i] = px[3 * i]!), (data[4 * i + 1] = px[3 * i + 1]!), (data[4 * i + 2] = px[3 * i + 2]!), (data[4 * i + 3] = 255)
+  for (let i = 0; i < h * w; i++) ((data[4 * i] = px[3 * i]!), (data[4 * i + 1] = px[3 * i + 1]!), (data[4 * i + 2] = px[3 * i + 2]!), (data[4 * i + 3] = 255))
   return jpeg.encode({ data, width: w, height: h }, 90).data
 }
 
@@ -61,7 +61,10 @@ export function idxBytes(type: 'images' | 'labels', data: Uint8Array, count: num
 /** train/t10k IDX pairs of n 4×4 images with labels i % classes */
 export function idxFolder(root: string, opts: { train?: number; test?: number; classes?: number; gzip?: boolean } = {}): void {
   const { train = 30, test = 10, classes = 3, gzip = false } = opts
-  for (const [split, n] of [['train', train], ['t10k', test]] as const) {
+  for (const [split, n] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const x = new Uint8Array(n * 16).map((_, i) => (i * 7) & 255)
     const y = new Uint8Array(n).map((_, i) => i % classes)
     const z = (b: Buffer) => (gzip ? gzipSync(b) : b)
@@ -77,7 +80,7 @@ export function cifarBytes(n: number, kind: 10 | 100, seed = 0): Buffer {
   const out = Buffer.alloc(n * rec)
   for (let r = 0; r < n; r++) {
     if (kind === 10) out[r * rec] = (r + seed) % 10
-    else (out[r * rec] = (r + seed) % 20), (out[r * rec + 1] = (r + seed) % 100)
+    else ((out[r * rec] = (r + seed) % 20), (out[r * rec + 1] = (r + seed) % 100))
     for (let p = 0; p < 3072; p++) out[r * rec + (kind === 10 ? 1 : 2) + p] = (p + Math.floor(p / 1024) * 50 + r * 3 + seed) & 255
   }
   return out

@@ -53,8 +53,21 @@ export const doneMessage = (runId: string, outcome: 'finished' | 'cancelled' = '
 export const epochMessage = (runId: string, epoch: number, checkpoint: string | null = null): FromWorker => ({
   type: 'epoch',
   runId,
-  metrics: { epoch, phase: 'dense', trainLoss: 1 / epoch, trainAccuracy: 0.5, testLoss: 1, testAccuracy: 0.5 + epoch / 100, lr: 0.1, seconds: 0.1, splineSeconds: 0 },
-  distanceRows: { 'fc1.bn': Array.from({ length: epoch }, (_, i) => (i === epoch - 1 ? 0 : 0.1)), mean: Array.from({ length: epoch }, (_, i) => (i === epoch - 1 ? 0 : 0.1)) },
+  metrics: {
+    epoch,
+    phase: 'dense',
+    trainLoss: 1 / epoch,
+    trainAccuracy: 0.5,
+    testLoss: 1,
+    testAccuracy: 0.5 + epoch / 100,
+    lr: 0.1,
+    seconds: 0.1,
+    splineSeconds: 0,
+  },
+  distanceRows: {
+    'fc1.bn': Array.from({ length: epoch }, (_, i) => (i === epoch - 1 ? 0 : 0.1)),
+    mean: Array.from({ length: epoch }, (_, i) => (i === epoch - 1 ? 0 : 0.1)),
+  },
   ebTrace: { epoch, maxDistance: null, threshold: 0.16 },
   ebEpoch: null,
   bnEbTrace: null,

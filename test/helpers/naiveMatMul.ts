@@ -1,7 +1,5 @@
 /** op(a)·op(b) for 2-D row-major operands, summed in float64: the reference for our products. */
-export function naiveMatMul(
-  a: Float32Array, b: Float32Array, aShape: number[], bShape: number[], tA: boolean, tB: boolean,
-): Float64Array {
+export function naiveMatMul(a: Float32Array, b: Float32Array, aShape: number[], bShape: number[], tA: boolean, tB: boolean): Float64Array {
   const [ar, ac] = aShape as [number, number]
   const [br, bc] = bShape as [number, number]
   const M = tA ? ac : ar

@@ -72,7 +72,8 @@ export async function onCpu<T>(fn: () => T): Promise<T> {
 
 /** One kernel through the engine on the current backend; returns its values. */
 export function runKernelValues(
-  kernel: string, inputs: Record<string, { values: Float32Array | Int32Array; shape: number[] }>,
+  kernel: string,
+  inputs: Record<string, { values: Float32Array | Int32Array; shape: number[] }>,
   attrs: Record<string, unknown>,
 ): Float32Array {
   return tf.tidy(() => {

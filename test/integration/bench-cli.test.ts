@@ -16,8 +16,27 @@ describe('spline-lab bench', () => {
   it('prints only JSON on stdout with --json, on a tiny quick configuration', () => {
     const out = join(tmp.dir, 'results')
     // Seconds, not minutes: one model, one short window per row, no PyTorch, no cpu row.
-    const r = cli('bench', '--quick', '--json', '--models', 'mlp', '--sections', 'training,store', '--no-torch', '--no-cpu',
-      '--warmup', '0', '--window', '0.05', '--windows', '1', '--threads', '1', '--out', out)
+    const r = cli(
+      'bench',
+      '--quick',
+      '--json',
+      '--models',
+      'mlp',
+      '--sections',
+      'training,store',
+      '--no-torch',
+      '--no-cpu',
+      '--warmup',
+      '0',
+      '--window',
+      '0.05',
+      '--windows',
+      '1',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    )
     expect(r.code, r.stderr).toBe(0)
     const report = JSON.parse(r.stdout)
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['startedAt', 'machine', 'runs', 'torch', 'params', 'epoch', 'spline', 'store', 'kernels']))

@@ -29,9 +29,11 @@ describe('spline-lab CLI', () => {
 
   it('trains a wide mlp on helper threads, exits on its own, and learns what one thread learns', () => {
     const run = (threads: string) => {
-      const r = spawnSync(process.execPath, [CLI, 'run', '--dataset', 'builtin:fashion-mini', '--model', 'mlp', '--hidden', '512,512',
-        '--epochs', '2', '--seed', '4', '--db', db, '--json'],
-      { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: tmp.dir, SPLINE_LAB_GEMM_THREADS: threads }, timeout: 120_000 })
+      const r = spawnSync(
+        process.execPath,
+        [CLI, 'run', '--dataset', 'builtin:fashion-mini', '--model', 'mlp', '--hidden', '512,512', '--epochs', '2', '--seed', '4', '--db', db, '--json'],
+        { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: tmp.dir, SPLINE_LAB_GEMM_THREADS: threads }, timeout: 120_000 },
+      )
       expect(r.signal, `did not exit on its own: ${r.stderr}`).toBeNull()
       expect(r.status, r.stderr).toBe(0)
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!)

@@ -36,7 +36,10 @@ describe('two processes, one database', () => {
       const toy = { dataset: 'builtin:xshape', model: 'mlp', hidden: [16], epochs: 8, probeGrid: 20 }
       const own = await call<{ runId: string }>('runs.start', { config: toy })
       expect(own.error).toBeUndefined()
-      const cli = startCli(['run', '--dataset', 'builtin:spirals', '--model', 'mlp', '--hidden', '16', '--epochs', '8', '--probe', '400', '--db', db, '--json'], tmp.dir)
+      const cli = startCli(
+        ['run', '--dataset', 'builtin:spirals', '--model', 'mlp', '--hidden', '16', '--epochs', '8', '--probe', '400', '--db', db, '--json'],
+        tmp.dir,
+      )
       let reads = 0
       const errors: string[] = []
       let cliDone = false
@@ -61,10 +64,12 @@ describe('two processes, one database', () => {
       expect(errors).toEqual([])
       expect(reads).toBeGreaterThan(10)
       const runs = (await call<{ id: string; status: string; epochsDone: number }[]>('runs.list', {})).result!
-      expect(runs.map((r) => [r.id, r.status, r.epochsDone]).sort()).toEqual([
-        [cliRun.runId, 'finished', 8],
-        [own.result!.runId, 'finished', 8],
-      ].sort())
+      expect(runs.map((r) => [r.id, r.status, r.epochsDone]).sort()).toEqual(
+        [
+          [cliRun.runId, 'finished', 8],
+          [own.result!.runId, 'finished', 8],
+        ].sort(),
+      )
       const raw = new Database(db, { readonly: true })
       const perRun = raw.prepare(`SELECT run_id, COUNT(*) n, MIN(epoch) lo, MAX(epoch) hi FROM epoch_metrics GROUP BY run_id ORDER BY run_id`).all()
       expect(perRun).toEqual([cliRun.runId, own.result!.runId].sort().map((runId) => ({ run_id: runId, n: 8, lo: 1, hi: 8 })))

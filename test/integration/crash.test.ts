@@ -21,7 +21,30 @@ const TOY = ['--dataset', 'builtin:xshape', '--model', 'mlp', '--hidden', '24,24
 const CONFIGS = {
   eb: [...TOY, '--method', 'spline-eb', '--eb-epsilon', '0.5', '--epochs', '8', '--seed', '1'],
   finetune: [...TOY, '--method', 'prune-after', '--epochs', '6', '--seed', '2', '--keep-checkpoints', 'last'],
-  conv: ['--dataset', 'builtin:fashion-mini', '--model', 'cnn', '--width', '0.25', '--train-limit', '600', '--test-limit', '200', '--probe', '64', '--method', 'prune-after', '--criterion', 'l1', '--epochs', '3', '--finetune', '1', '--seed', '3'],
+  conv: [
+    '--dataset',
+    'builtin:fashion-mini',
+    '--model',
+    'cnn',
+    '--width',
+    '0.25',
+    '--train-limit',
+    '600',
+    '--test-limit',
+    '200',
+    '--probe',
+    '64',
+    '--method',
+    'prune-after',
+    '--criterion',
+    'l1',
+    '--epochs',
+    '3',
+    '--finetune',
+    '1',
+    '--seed',
+    '3',
+  ],
 } as const
 type ConfigName = keyof typeof CONFIGS
 const reference = {} as Record<ConfigName, ReturnType<typeof snapshotRun>>
@@ -48,7 +71,11 @@ beforeAll(async () => {
 })
 
 /** Kills a run when `moment` says, checks what survived, resumes (more kills on the way if asked) and compares. */
-async function trial(config: ConfigName, moment: (cli: CliProcess, home: string) => Promise<unknown>, opts: { hooks?: object; killResumeAfterEpoch?: number; resumeHooks?: object } = {}) {
+async function trial(
+  config: ConfigName,
+  moment: (cli: CliProcess, home: string) => Promise<unknown>,
+  opts: { hooks?: object; killResumeAfterEpoch?: number; resumeHooks?: object } = {},
+) {
   const { home, db } = fresh()
   const cli = startCli(['run', ...CONFIGS[config], '--db', db, '--events'], home, opts.hooks)
   await moment(cli, home)
@@ -185,7 +212,9 @@ describe('SIGKILL at random moments, then resume', () => {
       expect((await resume.exit).code, resume.stderr()).toBe(0)
       expect(snapshotRun(db).metrics).toEqual(reference.eb.metrics)
     }
-    console.log(`soak: ${tally.trials} kills so far, ${tally.reported} epochs reported, ${tally.lost} lost, ${skipped} runs finished before their kill (seed ${seed})`)
+    console.log(
+      `soak: ${tally.trials} kills so far, ${tally.reported} epochs reported, ${tally.lost} lost, ${skipped} runs finished before their kill (seed ${seed})`,
+    )
     expect(tally.lost).toBe(0)
   })
 })

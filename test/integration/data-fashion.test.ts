@@ -26,7 +26,7 @@ function compute(split: 'train' | 't10k') {
   const y = gunzipSync(readFileSync(join(FASHION, `${split}-labels-idx1-ubyte.gz`))).subarray(8)
   let sum = 0
   let sumSq = 0
-  for (let i = 0; i < x.length; i++) (sum += x[i]!), (sumSq += x[i]! * x[i]!)
+  for (let i = 0; i < x.length; i++) ((sum += x[i]!), (sumSq += x[i]! * x[i]!))
   const mean = sum / x.length
   const hist = new Array(10).fill(0)
   for (const c of y) hist[c]++
@@ -46,7 +46,15 @@ describe.skipIf(!have)('Fashion-MNIST IDX import (70,000 images)', () => {
   it('detects IDX (gzip) and counts 60,000 + 10,000 images of 28×28×1 in 10 named classes', () => {
     const info = first.info
     expect(first.cached).toBe(false)
-    expect(info).toMatchObject({ format: 'idx', task: 'classification', trainCount: 60000, testCount: 10000, inputShape: [28, 28, 1], numClasses: 10, split: null })
+    expect(info).toMatchObject({
+      format: 'idx',
+      task: 'classification',
+      trainCount: 60000,
+      testCount: 10000,
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      split: null,
+    })
     expect(info.id).toMatch(/^ds:[0-9a-f]{16}$/)
     expect(info.classes!.map((c) => c.name)).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'])
     expect(info.description).toMatch(/IDX, gzip/)

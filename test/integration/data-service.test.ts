@@ -62,7 +62,10 @@ describe('datasets in the service', () => {
   it('a bad folder is a bad-request with one line naming it', async () => {
     const root = join(tmp.dir, 'thesis')
     write(root, 'chapter1.md', '# intro')
-    await expect(ctx.service.call('datasets.import', { path: root })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/thesis: not a dataset/) })
+    await expect(ctx.service.call('datasets.import', { path: root })).rejects.toMatchObject({
+      code: 'bad-request',
+      message: expect.stringMatching(/thesis: not a dataset/),
+    })
   })
 
   it('trains on an imported 2-D CSV (probe grid over its bounds) and refuses unknown ds: ids', async () => {
@@ -83,7 +86,11 @@ describe('datasets in the service', () => {
 
 describe('CLI', () => {
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: join(tmp.dir, 'home') }, timeout: 120_000 })
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, SPLINE_LAB_HOME: join(tmp.dir, 'home') },
+      timeout: 120_000,
+    })
     return { code: r.status, stdout: r.stdout, stderr: r.stderr }
   }
   const db = join(tmp.dir, 'cli', 'spline-lab.db')
@@ -124,4 +131,3 @@ describe('CLI', () => {
     expect(missing.stderr).toMatch(/--dataset: '.*nowhere' is not a built-in .*, an imported ds:<id>, or an existing folder/)
   })
 })
-

@@ -74,15 +74,29 @@ function fuzzer(seed: number) {
   const r = rng(seed)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!
   const str = () => pick(['', 'a', 'runs.start', '__proto__', 'constructor', '../../etc/passwd', '\u0000', '😀', 'x'.repeat(5000), String(r())])
-  const leaf = (): unknown => pick([() => null, () => r() * 1e6 - 5e5, () => Math.floor(r() * 100) - 50, () => -1, () => 1.5, () => 1e308, () => str(), () => true, () => [], () => ({})])()
+  const leaf = (): unknown =>
+    pick([
+      () => null,
+      () => r() * 1e6 - 5e5,
+      () => Math.floor(r() * 100) - 50,
+      () => -1,
+      () => 1.5,
+      () => 1e308,
+      () => str(),
+      () => true,
+      () => [],
+      () => ({}),
+    ])()
   const value = (depth: number): unknown => {
     if (depth > 3 || r() < 0.5) return leaf()
     if (r() < 0.5) return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1))
-    return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [pick(['id', 'method', 'params', 'config', 'runId', 'epochs', 'ratio', str()]), value(depth + 1)]))
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(r() * 4) }, () => [pick(['id', 'method', 'params', 'config', 'runId', 'epochs', 'ratio', str()]), value(depth + 1)]),
+    )
   }
   const mutate = (x: unknown, depth = 0): unknown => {
     if (x === null || typeof x !== 'object' || depth > 4) return r() < 0.7 ? leaf() : x
-    const obj: Record<string, unknown> = Array.isArray(x) ? [...x] as never : { ...(x as Record<string, unknown>) }
+    const obj: Record<string, unknown> = Array.isArray(x) ? ([...x] as never) : { ...(x as Record<string, unknown>) }
     const keys = Object.keys(obj)
     const op = r()
     if (op < 0.2 && keys.length) delete obj[pick(keys)]
@@ -147,7 +161,9 @@ describe('WebSocket fuzzing', () => {
     expect(replies).toHaveLength(N)
     expect(errorCodes.filter((c) => !['bad-request', 'not-found', 'conflict'].includes(c))).toEqual([])
     expect(logged).toEqual([])
-    expect(replies.filter((r) => r.error && (r.error.message.length >= 2000 || /\n\s+at /.test(r.error.message))).map((r) => r.error!.message.slice(0, 300))).toEqual([])
+    expect(
+      replies.filter((r) => r.error && (r.error.message.length >= 2000 || /\n\s+at /.test(r.error.message))).map((r) => r.error!.message.slice(0, 300)),
+    ).toEqual([])
     expect(errorCodes.length).toBeGreaterThan(N * 0.8)
     expect(elapsed).toBeLessThan(60_000)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()

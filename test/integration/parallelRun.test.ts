@@ -21,7 +21,30 @@ afterAll(() => tmp.cleanup())
 // Inherited by the CLI and its trainer worker (helpers/crash startCli passes process.env on).
 process.env.SPLINE_LAB_TRAIN_WORKERS = '2'
 
-const CONV = ['--dataset', 'builtin:fashion-mini', '--model', 'cnn', '--width', '0.25', '--train-limit', '600', '--test-limit', '200', '--probe', '64', '--method', 'prune-after', '--criterion', 'l1', '--epochs', '3', '--finetune', '1', '--seed', '3']
+const CONV = [
+  '--dataset',
+  'builtin:fashion-mini',
+  '--model',
+  'cnn',
+  '--width',
+  '0.25',
+  '--train-limit',
+  '600',
+  '--test-limit',
+  '200',
+  '--probe',
+  '64',
+  '--method',
+  'prune-after',
+  '--criterion',
+  'l1',
+  '--epochs',
+  '3',
+  '--finetune',
+  '1',
+  '--seed',
+  '3',
+]
 
 let n = 0
 function fresh(): { home: string; db: string } {
@@ -117,7 +140,16 @@ describe('a run on two trainer workers', () => {
 describe('runJob on two trainer workers, in this process', () => {
   it('starts replicas per network, ends them on cancel, and leaks no tensor', async () => {
     await selectBackend('wasm')
-    const config = RunConfigSchema.parse({ dataset: 'builtin:fashion-mini', model: 'cnn', width: 0.25, trainLimit: 300, testLimit: 50, probeSamples: 16, epochs: 4, trainWorkers: 2 })
+    const config = RunConfigSchema.parse({
+      dataset: 'builtin:fashion-mini',
+      model: 'cnn',
+      width: 0.25,
+      trainLimit: 300,
+      testLimit: 50,
+      probeSamples: 16,
+      epochs: 4,
+      trainWorkers: 2,
+    })
     const before = tf.memory().numTensors
     const seen: FromWorker[] = []
     let cancelled = false

@@ -27,8 +27,14 @@ const REPLICA = join(REPO, 'out', 'main', 'trainReplica.js')
 const CLASSES = 3
 const FEATURES = 6
 const plainMlp: ArchSpec = {
-  family: 'mlp', name: 'mlp', input: [FEATURES], classes: CLASSES,
-  layers: [{ kind: 'dense', name: 'fc1', units: 16, bn: false, relu: true }, { kind: 'dense', name: 'fc2', units: 12, bn: false, relu: true }],
+  family: 'mlp',
+  name: 'mlp',
+  input: [FEATURES],
+  classes: CLASSES,
+  layers: [
+    { kind: 'dense', name: 'fc1', units: 16, bn: false, relu: true },
+    { kind: 'dense', name: 'fc2', units: 12, bn: false, relu: true },
+  ],
 }
 const bnMlp = buildSpec('mlp', [FEATURES], CLASSES, { hidden: [8, 8] })
 const tinyCnn = buildSpec('cnn', [8, 8, 1], CLASSES, { width: 0.25 })
@@ -253,7 +259,19 @@ describe('a process that trained in parallel', () => {
     const entry = join(dir, 'entry.ts')
     mkdirSync(dir, { recursive: true })
     writeFileSync(entry, EXIT_SCRIPT)
-    await build({ logLevel: 'silent', configFile: false, plugins: [watPlugin()], build: { ssr: entry, outDir: join(dir, 'build'), emptyOutDir: true, target: 'node20', minify: false, rolldownOptions: { output: { entryFileNames: '[name].js' } } } })
+    await build({
+      logLevel: 'silent',
+      configFile: false,
+      plugins: [watPlugin()],
+      build: {
+        ssr: entry,
+        outDir: join(dir, 'build'),
+        emptyOutDir: true,
+        target: 'node20',
+        minify: false,
+        rolldownOptions: { output: { entryFileNames: '[name].js' } },
+      },
+    })
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -89,10 +89,19 @@ describe('export', () => {
     const outDir = join(tmp.dir, 'model')
     const r = await ctx.service.call('runs.export', { ids: [runId], format: 'model', outDir })
     expect(r.writtenTo).toHaveLength(2)
-    const json = JSON.parse(readFileSync(r.writtenTo.find((p) => p.endsWith('.json'))!, 'utf8'))
+    const json = JSON.parse(
+      readFileSync(
+        r.writtenTo.find((p) => p.endsWith('.json'))!,
+        'utf8',
+      ),
+    )
     const bin = readFileSync(join(outDir, json.weightsManifest[0].paths[0]))
     const model = await tf.loadLayersModel({
-      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+      load: async () => ({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
     })
     const data = loadDataset('builtin:xshape', detail.config.seed)
     const logits = model.predict(tf.tensor2d(data.xTest, [data.yTest.length, 2])) as tf.Tensor2D
@@ -112,13 +121,19 @@ describe('export', () => {
 
   it('is a CLI command too', () => {
     const out = join(tmp.dir, 'cli-report.html')
-    const res = spawnSync(process.execPath, [CLI, 'export', runId, '--format', 'html', '--out', out, '--db', join(tmp.dir, 'spline-lab.db')], { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: tmp.dir } })
+    const res = spawnSync(process.execPath, [CLI, 'export', runId, '--format', 'html', '--out', out, '--db', join(tmp.dir, 'spline-lab.db')], {
+      encoding: 'utf8',
+      env: { ...process.env, SPLINE_LAB_HOME: tmp.dir },
+    })
     expect(res.stderr).toBe('')
     expect(res.status).toBe(0)
     expect(res.stdout.trim()).toBe(out)
     expect(existsSync(out)).toBe(true)
     copyFileSync(out, join(tmp.dir, 'copy.html'))
-    const bad = spawnSync(process.execPath, [CLI, 'export', 'nope', '--format', 'html', '--out', out, '--db', join(tmp.dir, 'spline-lab.db')], { encoding: 'utf8', env: { ...process.env, SPLINE_LAB_HOME: tmp.dir } })
+    const bad = spawnSync(process.execPath, [CLI, 'export', 'nope', '--format', 'html', '--out', out, '--db', join(tmp.dir, 'spline-lab.db')], {
+      encoding: 'utf8',
+      env: { ...process.env, SPLINE_LAB_HOME: tmp.dir },
+    })
     expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/no run or sweep 'nope'/)
   })

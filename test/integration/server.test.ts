@@ -144,7 +144,13 @@ describe('browser-mode server against a hostile browser or network', () => {
     expect((await rawGet(`/?token=${token}`, { Host: `evil.example:${server.port}` })).status).toBe(403)
     expect((await rawGet(`/?token=${token}`, { Host: `localhost:${server.port}` })).status).toBe(200)
     await expect(connect(`?token=${token}`, { Host: `evil.example:${server.port}` })).rejects.toThrow(/403/)
-    for (const origin of ['null', `http://127.0.0.1:${server.port + 1}`, `https://127.0.0.1:${server.port}`, `http://localhost.evil.example:${server.port}`, `http://127.0.0.1:${server.port}.evil.example`]) {
+    for (const origin of [
+      'null',
+      `http://127.0.0.1:${server.port + 1}`,
+      `https://127.0.0.1:${server.port}`,
+      `http://localhost.evil.example:${server.port}`,
+      `http://127.0.0.1:${server.port}.evil.example`,
+    ]) {
       await expect(connect(`?token=${token}`, { Origin: origin }), origin).rejects.toThrow(/403/)
     }
     for (const bad of [token.toUpperCase(), token.slice(0, -1), `${token}0`, `x&token=${token}`, encodeURIComponent(` ${token}`)]) {
@@ -155,7 +161,16 @@ describe('browser-mode server against a hostile browser or network', () => {
 
   it('serves nothing outside the UI folder, however the path is spelled', async () => {
     symlinkSync(join(tmp.dir, 'secret.txt'), join(tmp.dir, 'renderer', 'assets', 'link.txt'))
-    const evil = ['/../secret.txt', '/assets/../../secret.txt', '/..%5c..%5csecret.txt', '/%252e%252e/secret.txt', '//secret.txt', '/assets/link.txt', `/${'a/'.repeat(3000)}`, '/%c0%ae%c0%ae/secret.txt']
+    const evil = [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/..%5c..%5csecret.txt',
+      '/%252e%252e/secret.txt',
+      '//secret.txt',
+      '/assets/link.txt',
+      `/${'a/'.repeat(3000)}`,
+      '/%c0%ae%c0%ae/secret.txt',
+    ]
     for (const path of evil) {
       const res = await rawGet(path)
       expect([400, 403, 404], path).toContain(res.status)

@@ -49,7 +49,9 @@ describe('service + trainer worker + store', () => {
   it('runs spline-eb: draws the ticket, prunes with real surgery, retrains, and accounts training FLOPs', async () => {
     const base = { dataset: 'builtin:xshape' as const, model: 'mlp' as const, hidden: [24, 24], epochs: 10, probeGrid: 16 }
     const dense = await ctx.service.call('runs.start', { config: { ...base, method: 'dense' } })
-    const eb = await ctx.service.call('runs.start', { config: { ...base, method: 'spline-eb', ratio: 0.5, scope: 'layerwise', eb: { window: 3, epsilon: 0.5 } } })
+    const eb = await ctx.service.call('runs.start', {
+      config: { ...base, method: 'spline-eb', ratio: 0.5, scope: 'layerwise', eb: { window: 3, epsilon: 0.5 } },
+    })
     expect(await waitForStatus(ctx.service, eb.runId, ['finished', 'failed'])).toBe('finished')
     const d = await ctx.service.call('runs.get', { runId: dense.runId })
     const r = await ctx.service.call('runs.get', { runId: eb.runId })
@@ -80,12 +82,8 @@ describe('service + trainer worker + store', () => {
   })
 
   it('validates requests and names the bad field', async () => {
-    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: -1 } })).rejects.toThrow(
-      /config\.epochs/,
-    )
-    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:nope', model: 'mlp' } as never })).rejects.toThrow(
-      /config\.dataset/,
-    )
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: -1 } })).rejects.toThrow(/config\.epochs/)
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:nope', model: 'mlp' } as never })).rejects.toThrow(/config\.dataset/)
     await expect(ctx.service.call('runs.get', { runId: 'missing' })).rejects.toThrow(/no run 'missing'/)
     await expect(ctx.service.call('no.such' as never, {} as never)).rejects.toThrow(/unknown method/)
   })

@@ -140,7 +140,12 @@ describe('webgpu backend (Dawn)', () => {
     if (!info) t.skip(`no WebGPU here: ${unavailable}`)
     const db = join(tmp.dir, 'gpu.db')
     const env = { ...process.env, SPLINE_LAB_HOME: tmp.dir }
-    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'run', '--dataset', 'builtin:xshape', '--model', 'mlp', '--method', 'dense', '--epochs', '2', '--db', db, '--json', ...args], { encoding: 'utf8', env, timeout: 120_000 })
+    const run = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [CLI, 'run', '--dataset', 'builtin:xshape', '--model', 'mlp', '--method', 'dense', '--epochs', '2', '--db', db, '--json', ...args],
+        { encoding: 'utf8', env, timeout: 120_000 },
+      )
     const forced = run('--backend', 'webgpu')
     expect(forced.status, forced.stderr).toBe(0)
     const out = JSON.parse(forced.stdout.trim().split('\n').at(-1)!)

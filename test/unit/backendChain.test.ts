@@ -137,9 +137,7 @@ describe('backend chain', () => {
     expect(reasonOf(crash, 'webgpu (Dawn)')).toBe('adapter probe crashed (SIGSEGV)')
 
     const forced = fakeChain({ adapter: null })
-    await expect(selectBackend('webgpu', forced.chain)).rejects.toThrow(
-      /^backend 'webgpu' is not available \(webgpu \(Dawn\): no WebGPU adapter/,
-    )
+    await expect(selectBackend('webgpu', forced.chain)).rejects.toThrow(/^backend 'webgpu' is not available \(webgpu \(Dawn\): no WebGPU adapter/)
     // Dawn was loaded to look, and let go again so the worker can exit.
     expect(forced.platform).toEqual({ probes: 0, gpus: 1, registered: 0, released: 1 })
   })

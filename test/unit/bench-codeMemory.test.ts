@@ -40,8 +40,14 @@ describe('bench code memory', () => {
   it('reports the word padding of codes whose bits are not a multiple of 32, instead of 1/32', () => {
     // 5 probe inputs × 7 units = 35 bits: two Uint32 words (8 bytes), 29 bits of padding.
     const spec: ArchSpec = {
-      family: 'mlp', name: 'mlp', input: [3], classes: 2,
-      layers: [{ kind: 'dense', name: 'fc1', units: 7, bn: true, relu: true }, { kind: 'dense', name: 'fc2', units: 32, bn: true, relu: true }],
+      family: 'mlp',
+      name: 'mlp',
+      input: [3],
+      classes: 2,
+      layers: [
+        { kind: 'dense', name: 'fc1', units: 7, bn: true, relu: true },
+        { kind: 'dense', name: 'fc2', units: 32, bn: true, relu: true },
+      ],
     }
     const net = new Network(spec, 1)
     const probe = probeOf(5, 3)

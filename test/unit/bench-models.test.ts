@@ -25,10 +25,15 @@ describe('bench models', () => {
     ])
     const mlp = benchSpec('mlp')
     expect(mlp.input).toEqual([784])
-    expect(mlp.layers.map((l) => (l.kind === 'dense' ? [l.units, l.bn, l.relu] : l.kind))).toEqual([[512, false, true], [512, false, true]])
+    expect(mlp.layers.map((l) => (l.kind === 'dense' ? [l.units, l.bn, l.relu] : l.kind))).toEqual([
+      [512, false, true],
+      [512, false, true],
+    ])
     const vgg = benchSpec('vgg11')
     expect(vgg.input).toEqual([32, 32, 3])
-    const shape = vgg.layers.map((l) => (l.kind === 'conv' ? (expect([l.kernel, l.stride, l.pad, l.bn, l.relu]).toEqual([3, 1, 1, true, true]), l.out) : l.kind))
+    const shape = vgg.layers.map((l) =>
+      l.kind === 'conv' ? (expect([l.kernel, l.stride, l.pad, l.bn, l.relu]).toEqual([3, 1, 1, true, true]), l.out) : l.kind,
+    )
     expect(shape).toEqual([16, 'maxpool', 32, 'maxpool', 64, 64, 'maxpool', 128, 128, 'maxpool', 128, 128, 'gap'])
   })
 
@@ -37,8 +42,19 @@ describe('bench models', () => {
     const expected = {
       mlp: 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10,
       cnn: 9 * 16 + bn(16) + 9 * 16 * 32 + bn(32) + 7 * 7 * 32 * 10 + 10,
-      vgg11: [[3, 16], [16, 32], [32, 64], [64, 64], [64, 128], [128, 128], [128, 128], [128, 128]]
-        .reduce((n, [i, o]) => n + 9 * i! * o! + bn(o!), 0) + 128 * 10 + 10,
+      vgg11:
+        [
+          [3, 16],
+          [16, 32],
+          [32, 64],
+          [64, 64],
+          [64, 128],
+          [128, 128],
+          [128, 128],
+          [128, 128],
+        ].reduce((n, [i, o]) => n + 9 * i! * o! + bn(o!), 0) +
+        128 * 10 +
+        10,
     }
     for (const name of MODELS) {
       const m = createModel(name)

@@ -68,7 +68,8 @@ describe('bench plan', () => {
     const one = r.runs.find((x) => x.config.label === 'wasm ours (+ Identity, Cast)')!
     // 4,500 mlp samples/s on 2 workers of 1 thread: vs PyTorch's 2 threads (5,000) 0.90×; best of ours stays 5,000
     r.runs.push({
-      ...one, config: { ...one.config, label: 'wasm ours, 2 trainer workers', step: 'parallel-2' },
+      ...one,
+      config: { ...one.config, label: 'wasm ours, 2 trainer workers', step: 'parallel-2' },
       results: one.results.map((x) => ({ ...x, samplesPerSec: x.model === 'mlp' ? 4500 : 3000 })),
     })
     const text = formatReport(r, 'read from fixture')

@@ -27,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup())
 
 const spec = buildSpec('mlp', [2], 2, { hidden: [8, 4] })
-const code = (seed: number, bits = 70) => ({ bits, channels: 7, words: Uint32Array.from({ length: Math.ceil(bits / 32) }, (_, i) => (seed * 2654435761 + i * 97) >>> 0) })
+const code = (seed: number, bits = 70) => ({
+  bits,
+  channels: 7,
+  words: Uint32Array.from({ length: Math.ceil(bits / 32) }, (_, i) => (seed * 2654435761 + i * 97) >>> 0),
+})
 
 function data(net: Network, epoch: number, codes: CheckpointData['codes'], optimizer: CheckpointData['optimizer'] = null): CheckpointData {
   return {
@@ -103,9 +107,21 @@ describe('checkpoint files', () => {
     for (let e = 0; e <= 4; e++) writeCheckpoint(tmp.dir, 'gc', e, data(net, e, null, opt))
     const dir = checkpointDir(tmp.dir, 'gc')
     writeFileSync(join(dir, `epoch-000005.ckpt.tmp-123`), 'half')
-    expect(listCheckpoints(tmp.dir, 'gc').map((c) => [c.epoch, c.optimizer])).toEqual([[0, true], [1, true], [2, true], [3, true], [4, true]])
+    expect(listCheckpoints(tmp.dir, 'gc').map((c) => [c.epoch, c.optimizer])).toEqual([
+      [0, true],
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, true],
+    ])
     pruneCheckpoints(tmp.dir, 'gc', 3, 'all')
-    expect(listCheckpoints(tmp.dir, 'gc').map((c) => [c.epoch, c.optimizer])).toEqual([[0, false], [1, false], [2, false], [3, true], [4, true]])
+    expect(listCheckpoints(tmp.dir, 'gc').map((c) => [c.epoch, c.optimizer])).toEqual([
+      [0, false],
+      [1, false],
+      [2, false],
+      [3, true],
+      [4, true],
+    ])
     expect(discardCheckpointsAfter(tmp.dir, 'gc', 3).sort()).toEqual(['epoch-000004.ckpt', 'epoch-000004.optim', 'epoch-000005.ckpt.tmp-123'])
     pruneCheckpoints(tmp.dir, 'gc', 3, 'last')
     expect(readdirSync(dir).sort()).toEqual(['epoch-000003.ckpt', 'epoch-000003.optim'])

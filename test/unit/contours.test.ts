@@ -13,7 +13,12 @@ const points = (line: Polyline) => Array.from({ length: line.length / 2 }, (_, k
 describe('marching squares', () => {
   it('traces a circle as one closed loop lying on the circle', () => {
     const n = 41
-    const lines = marchingSquares(sample(n, [-2, 2], (x, y) => x * x + y * y - 1), n, n, { x: [-2, 2], y: [-2, 2] })
+    const lines = marchingSquares(
+      sample(n, [-2, 2], (x, y) => x * x + y * y - 1),
+      n,
+      n,
+      { x: [-2, 2], y: [-2, 2] },
+    )
     expect(lines).toHaveLength(1)
     const pts = points(lines[0]!)
     expect(pts.length).toBeGreaterThan(40)
@@ -23,7 +28,12 @@ describe('marching squares', () => {
 
   it('finds a straight boundary exactly where a linear field is zero', () => {
     const n = 11
-    const lines = marchingSquares(sample(n, [0, 1], (x) => x - 0.33), n, n, { x: [0, 1], y: [0, 1] })
+    const lines = marchingSquares(
+      sample(n, [0, 1], (x) => x - 0.33),
+      n,
+      n,
+      { x: [0, 1], y: [0, 1] },
+    )
     expect(lines).toHaveLength(1)
     const pts = points(lines[0]!)
     expect(pts).toHaveLength(n) // one point per row
@@ -46,13 +56,22 @@ describe('marching squares', () => {
   it('resolves saddles by the centre value', () => {
     // corners (0,0) and (1,1) high, the others low
     const high = [1, -1, -1, 1] // row 0: (0,0)=1, (0,1)=-1; row 1: (1,0)=-1, (1,1)=1
-    const joined = marchingSquares(high.map((x) => x + 0.5), 2, 2, { x: [0, 1], y: [0, 1] }) // centre 0.5 ≥ 0: high corners joined
-    const split = marchingSquares(high.map((x) => x - 0.5), 2, 2, { x: [0, 1], y: [0, 1] }) // centre −0.5: high corners apart
+    const joined = marchingSquares(
+      high.map((x) => x + 0.5),
+      2,
+      2,
+      { x: [0, 1], y: [0, 1] },
+    ) // centre 0.5 ≥ 0: high corners joined
+    const split = marchingSquares(
+      high.map((x) => x - 0.5),
+      2,
+      2,
+      { x: [0, 1], y: [0, 1] },
+    ) // centre −0.5: high corners apart
     expect(joined).toHaveLength(2)
     expect(split).toHaveLength(2)
     // joined: the segments cut off the low corners (1,0) and (0,1)
-    const nearLowCorner = (lines: Polyline[], cx: number, cy: number) =>
-      lines.some((l) => points(l).every(([x, y]) => Math.hypot(x - cx, y - cy) < 0.9))
+    const nearLowCorner = (lines: Polyline[], cx: number, cy: number) => lines.some((l) => points(l).every(([x, y]) => Math.hypot(x - cx, y - cy) < 0.9))
     expect(nearLowCorner(joined, 1, 0) && nearLowCorner(joined, 0, 1)).toBe(true)
     expect(nearLowCorner(split, 0, 0) && nearLowCorner(split, 1, 1)).toBe(true)
   })

@@ -38,11 +38,13 @@ describe('selection', () => {
 
 describe('spline criterion', () => {
   it('node distance treats a complemented code as the same boundary', () => {
-    const d = nodeDistances(code([
-      [1, 1, 0, 0],
-      [0, 0, 1, 1],
-      [1, 0, 1, 0],
-    ]))
+    const d = nodeDistances(
+      code([
+        [1, 1, 0, 0],
+        [0, 0, 1, 1],
+        [1, 0, 1, 0],
+      ]),
+    )
     expect(d[0 * 3 + 1]).toBe(0) // complement: h = 1 → N = 0
     expect(d[0 * 3 + 2]).toBe(0.5)
   })
@@ -116,7 +118,9 @@ describe('static criteria on a network', () => {
     const b = finiteDifference(ctx, 0.5)['fc1.weight']!
     expect(Array.from(net.param('fc1.weight').dataSync())).toEqual(weightsBefore) // θ restored
     // entries on a ReLU kink jump with ε; most must agree
-    const sorted = Array.from(a).map(Math.abs).sort((x, y) => x - y)
+    const sorted = Array.from(a)
+      .map(Math.abs)
+      .sort((x, y) => x - y)
     const scale = sorted[Math.floor(sorted.length * 0.9)]!
     expect(scale).toBeGreaterThan(0)
     const agree = Array.from(a).filter((v, i) => Math.abs(v - b[i]!) <= 0.05 * scale).length

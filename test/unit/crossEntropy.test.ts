@@ -31,7 +31,11 @@ describe('fused softmax cross-entropy', () => {
     expect(hasFusedCrossEntropy()).toBe(true)
   })
 
-  for (const [N, C, scale] of [[64, 10, 3], [7, 3, 30], [1, 2, 0.1]] as const) {
+  for (const [N, C, scale] of [
+    [64, 10, 3],
+    [7, 3, 30],
+    [1, 2, 0.1],
+  ] as const) {
     it(`matches the composed ops on cpu: N ${N}, C ${C}, logits ×${scale}`, async () => {
       const logits = seededValues(N * C, N + C).map((v) => v * scale)
       // ties for the first-maximum rule, and a label outside the classes (a zero one-hot row)

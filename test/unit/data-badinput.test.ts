@@ -71,7 +71,9 @@ describe('bad images are reported and skipped', () => {
     const root = folder()
     imageFolder(root)
     write(root, 'cat/notes.png', 'hello, this is not an image\n')
-    expect(warningsOf(await imports(root))).toMatch(/cat\/notes\.png: named \.png but not a PNG or JPEG image \(content: text \("hello, this is not an im…"\)\); skipped/)
+    expect(warningsOf(await imports(root))).toMatch(
+      /cat\/notes\.png: named \.png but not a PNG or JPEG image \(content: text \("hello, this is not an im…"\)\); skipped/,
+    )
   })
 
   it('a 0-byte file', async () => {
@@ -176,7 +178,7 @@ describe('bad folders stop with one clear line', () => {
     const root = folder()
     imageFolder(root, { split: true, perClass: 6 })
     const { rmSync } = await import('node:fs')
-    for (const cls of ['cat', 'dog', 'eel']) rmSync(join(root, 'test', cls), { recursive: true }), mkdirSync(join(root, 'test', cls))
+    for (const cls of ['cat', 'dog', 'eel']) (rmSync(join(root, 'test', cls), { recursive: true }), mkdirSync(join(root, 'test', cls)))
     expect(await fails(root)).toMatch(/test: the test split is empty: no images in any class folder/)
   })
 
@@ -184,7 +186,9 @@ describe('bad folders stop with one clear line', () => {
     const root = folder()
     write(root, 'notes.md', '# my thesis')
     write(root, 'src/main.c', 'int main() {}')
-    expect(await fails(root)).toMatch(/: not a dataset: found no IDX files, CIFAR batches, \.npy pairs, CSV table or class folders of PNG\/JPEG images among 2 files/)
+    expect(await fails(root)).toMatch(
+      /: not a dataset: found no IDX files, CIFAR batches, \.npy pairs, CSV table or class folders of PNG\/JPEG images among 2 files/,
+    )
     expect(await fails(folder())).toMatch(/: not a dataset: the folder holds no files/)
     await expect(importFolder(join(tmp.dir, 'nope'), {}, { dataDir })).rejects.toThrow(/nope: no such folder/)
     await expect(importFolder(join(root, 'notes.md'), {}, { dataDir })).rejects.toThrow(/notes\.md: is a file, not a folder/)
@@ -211,7 +215,9 @@ describe('bad binary files', () => {
     const bytes = idxBytes('labels', new Uint8Array(30), 30)
     bytes.writeUInt32BE(0x12345678, 0)
     write(root, 'train-labels-idx1-ubyte', bytes)
-    expect(await fails(root)).toMatch(/train-labels-idx1-ubyte: wrong magic number 0x12345678: an IDX file starts with 0x00000803 \(images\) or 0x00000801 \(labels\)/)
+    expect(await fails(root)).toMatch(
+      /train-labels-idx1-ubyte: wrong magic number 0x12345678: an IDX file starts with 0x00000803 \(images\) or 0x00000801 \(labels\)/,
+    )
   })
 
   it('image and label counts that disagree (IDX and .npy)', async () => {
@@ -241,9 +247,17 @@ describe('bad binary files', () => {
 
   it('.npy problems: Fortran order, float64 inputs, truncated data', async () => {
     const cases: [string, Buffer, RegExp][] = [
-      ['fortran', Buffer.from(npyBytes('|u1', [4, 2], new Uint8Array(8)).toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1'), /x\.npy: is stored in Fortran order/],
+      [
+        'fortran',
+        Buffer.from(npyBytes('|u1', [4, 2], new Uint8Array(8)).toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1'),
+        /x\.npy: is stored in Fortran order/,
+      ],
       ['f8', npyBytes('<f8', [4, 2], new Float32Array(16)), /x\.npy: inputs must be uint8 or float32, not float64/],
-      ['short', npyBytes('|u1', [4, 2], new Uint8Array(8)).subarray(0, 128 + 6), /x\.npy: truncated: shape \(4, 2\) of uint8 needs 8 data bytes but the file holds 6/],
+      [
+        'short',
+        npyBytes('|u1', [4, 2], new Uint8Array(8)).subarray(0, 128 + 6),
+        /x\.npy: truncated: shape \(4, 2\) of uint8 needs 8 data bytes but the file holds 6/,
+      ],
     ]
     for (const [, x, message] of cases) {
       const root = folder()

@@ -7,7 +7,8 @@ import { listBuiltins, loadDataset } from '../../src-main/data/datasets'
 import { sawtoothTarget } from '../../src-main/data/builtin/toys'
 import { REPO } from '../helpers/tmp'
 
-const sameBytes = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+const sameBytes = (a: Float32Array, b: Float32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
 
 describe('built-in datasets', () => {
   it('the contract list and the registry agree', () => {

@@ -25,7 +25,11 @@ describe('formats detected by content', () => {
     const before = snapshot(root)
     const { info, cacheFile } = await run(root)
     expect(info).toMatchObject({ format: 'idx', trainCount: 30, testCount: 12, inputShape: [4, 4, 1], numClasses: 3, split: null })
-    expect(info.classes).toEqual([{ name: '0', train: 10, test: 4 }, { name: '1', train: 10, test: 4 }, { name: '2', train: 10, test: 4 }])
+    expect(info.classes).toEqual([
+      { name: '0', train: 10, test: 4 },
+      { name: '1', train: 10, test: 4 },
+      { name: '2', train: 10, test: 4 },
+    ])
     expect(snapshot(root)).toBe(before)
     expect(cacheFile.startsWith(dataDir)).toBe(true)
   })
@@ -62,7 +66,11 @@ describe('formats detected by content', () => {
     write(root, 'train/cat/photo.jpg', jpegBytes(6, 6, 3))
     const { info } = await run(root)
     expect(info).toMatchObject({ format: 'image-folder', trainCount: 10, testCount: 6, inputShape: [6, 6, 3], numClasses: 3, split: null })
-    expect(info.classes!.map((c) => [c.name, c.train, c.test])).toEqual([['cat', 4, 2], ['dog', 3, 2], ['eel', 3, 2]])
+    expect(info.classes!.map((c) => [c.name, c.train, c.test])).toEqual([
+      ['cat', 4, 2],
+      ['dog', 3, 2],
+      ['eel', 3, 2],
+    ])
     expect(info.stats!.mean).toHaveLength(3)
     expect(info.description).toMatch(/PNG and JPEG|JPEG and PNG/)
   })
@@ -111,15 +119,39 @@ describe('formats detected by content', () => {
     const root = folder()
     const x = new Uint8Array(20 * 5 * 5).map((_, i) => i & 255)
     write(root, 'x_train.npy', npyBytes('|u1', [20, 5, 5], x))
-    write(root, 'y_train.npy', npyBytes('<i8', [20], BigInt64Array.from({ length: 20 }, (_, i) => BigInt(i % 2))))
+    write(
+      root,
+      'y_train.npy',
+      npyBytes(
+        '<i8',
+        [20],
+        BigInt64Array.from({ length: 20 }, (_, i) => BigInt(i % 2)),
+      ),
+    )
     write(root, 'x_test.npy', npyBytes('|u1', [4, 5, 5], x.subarray(0, 100)))
     write(root, 'y_test.npy', npyBytes('<i8', [4], BigInt64Array.from([0n, 1n, 0n, 1n])))
     const img = await run(root)
     expect(img.info).toMatchObject({ format: 'npy', inputShape: [5, 5, 1], trainCount: 20, testCount: 4, numClasses: 2 })
 
     const t = folder()
-    write(t, 'X.npy', npyBytes('<f4', [30, 3], Float32Array.from({ length: 90 }, (_, i) => i / 10)))
-    write(t, 'y.npy', npyBytes('|u1', [30], Uint8Array.from({ length: 30 }, (_, i) => i % 3)))
+    write(
+      t,
+      'X.npy',
+      npyBytes(
+        '<f4',
+        [30, 3],
+        Float32Array.from({ length: 90 }, (_, i) => i / 10),
+      ),
+    )
+    write(
+      t,
+      'y.npy',
+      npyBytes(
+        '|u1',
+        [30],
+        Uint8Array.from({ length: 30 }, (_, i) => i % 3),
+      ),
+    )
     const tab = await run(t)
     expect(tab.info).toMatchObject({ inputShape: [3], numClasses: 3, split: { seed: 0, testFraction: 0.2 } })
     expect(tab.info.trainCount).toBe(24)

@@ -64,10 +64,12 @@ describe('binary parsers under fuzzing', () => {
     const seen = { ok: 0, error: 0 }
     for (let i = 0; i < 1000; i++) {
       const bytes = mutate(rng, valid)
-      seen[cleanly(() => {
-        const h = parseNpyHeader(bytes, bytes.length)
-        expect(h.dataOffset).toBeLessThanOrEqual(bytes.length)
-      })]++
+      seen[
+        cleanly(() => {
+          const h = parseNpyHeader(bytes, bytes.length)
+          expect(h.dataOffset).toBeLessThanOrEqual(bytes.length)
+        })
+      ]++
     }
     expect(seen.error).toBeGreaterThan(0)
   })
@@ -103,8 +105,18 @@ describe('binary parsers under fuzzing', () => {
 describe('folder imports under fuzzing', () => {
   const dataDir = join(tmp.dir, 'app')
   const kinds = {
-    idx: () => ({ 'train-images-idx3-ubyte': idxBytes('images', new Uint8Array(6 * 16).map((_, i) => i), 6), 'train-labels-idx1-ubyte': idxBytes('labels', Uint8Array.from([0, 1, 2, 0, 1, 2]), 6) }),
-    'idx.gz': () => ({ 'train-images-idx3-ubyte.gz': gzipSync(idxBytes('images', new Uint8Array(6 * 16), 6)), 'train-labels-idx1-ubyte.gz': gzipSync(idxBytes('labels', Uint8Array.from([0, 1, 2, 0, 1, 2]), 6)) }),
+    idx: () => ({
+      'train-images-idx3-ubyte': idxBytes(
+        'images',
+        new Uint8Array(6 * 16).map((_, i) => i),
+        6,
+      ),
+      'train-labels-idx1-ubyte': idxBytes('labels', Uint8Array.from([0, 1, 2, 0, 1, 2]), 6),
+    }),
+    'idx.gz': () => ({
+      'train-images-idx3-ubyte.gz': gzipSync(idxBytes('images', new Uint8Array(6 * 16), 6)),
+      'train-labels-idx1-ubyte.gz': gzipSync(idxBytes('labels', Uint8Array.from([0, 1, 2, 0, 1, 2]), 6)),
+    }),
     cifar: () => ({ 'data_batch_1.bin': cifarBytes(4, 10), 'test_batch.bin': cifarBytes(2, 10, 1) }),
     npy: () => ({ 'x.npy': npyBytes('|u1', [6, 4], new Uint8Array(24)), 'y.npy': npyBytes('|u1', [6], Uint8Array.from([0, 1, 0, 1, 0, 1])) }),
     images: () => ({ 'a/0.png': pngBytes(4, 4, 1, 1), 'a/1.png': pngBytes(4, 4, 1, 2), 'b/0.jpg': jpegBytes(4, 4, 3), 'b/1.png': pngBytes(4, 4, 1, 4) }),

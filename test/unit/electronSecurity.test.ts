@@ -57,7 +57,12 @@ describe('Electron security defaults', () => {
     expect(csp).toBeDefined()
     expect(csp).toMatch(/default-src 'self'/)
     expect(csp).not.toMatch(/unsafe-eval/)
-    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]))
+    const directives = Object.fromEntries(
+      csp!
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    )
     // Scripts only from the app itself: no inline script, no remote origin, no wildcard anywhere.
     expect(directives['script-src']).toEqual(["'self'"])
     expect(csp).not.toMatch(/(^|\s)\*(\s|;|$)|https?:|data:\s*;?\s*script/)

@@ -14,7 +14,10 @@ const tmp = tempDir('spline-migrate-')
 afterAll(() => tmp.cleanup())
 
 const schemaOf = (db: Database.Database) =>
-  (db.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { sql: string }[]).map((r) => ({ ...r, sql: r.sql.replace(/\s+/g, ' ') }))
+  (db.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { sql: string }[]).map((r) => ({
+    ...r,
+    sql: r.sql.replace(/\s+/g, ' '),
+  }))
 
 describe('schema migrations', () => {
   it('the fixture really is schema 1, and migration 1 has not been edited since', () => {

@@ -11,11 +11,15 @@ beforeAll(async () => {
 
 const seeded = (n: number, seed: number): Float32Array => {
   let s = seed >>> 0
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1)
+  return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1)
 }
 
 describe('option-A subsampling', () => {
-  for (const [h, w] of [[8, 8], [7, 5], [1, 3]]) {
+  for (const [h, w] of [
+    [8, 8],
+    [7, 5],
+    [1, 3],
+  ]) {
     it(`picks x[:, ::2, ::2, :] of a ${h}×${w} map and routes the gradient to exactly those`, () => {
       const shape: [number, number, number, number] = [2, h, w, 3]
       const x = tf.tensor4d(seeded(2 * h * w * 3, h * 10 + w), shape)
@@ -25,12 +29,17 @@ describe('option-A subsampling', () => {
       const oh = Math.ceil(h / 2)
       const ow = Math.ceil(w / 2)
       const want: number[] = []
-      for (let n = 0; n < 2; n++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let c = 0; c < 3; c++) {
-        want.push(xv[((n * h + 2 * i) * w + 2 * j) * 3 + c]!)
-      }
+      for (let n = 0; n < 2; n++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let c = 0; c < 3; c++) {
+              want.push(xv[((n * h + 2 * i) * w + 2 * j) * 3 + c]!)
+            }
       expect(got.shape).toEqual([2, oh, ow, 3])
       expect(Array.from(got.dataSync())).toEqual(want)
-      const g = tf.grad((t: tf.Tensor) => tf.sum(subsample(t as tf.Tensor4D, 2)))(x).dataSync()
+      const g = tf
+        .grad((t: tf.Tensor) => tf.sum(subsample(t as tf.Tensor4D, 2)))(x)
+        .dataSync()
       g.forEach((v, k) => {
         const c = k % 3
         const j = Math.floor(k / 3) % w

@@ -14,13 +14,26 @@ describe('planShards', () => {
     expect(planShards(37, 2)).toEqual([19, 18])
     expect(planShards(10, 4)).toEqual([3, 3, 2, 2])
     expect(planShards(1, 2)).toEqual([1, 0])
-    for (const [n, w] of [[65, 3], [7, 2], [1000, 5]] as const) expect(planShards(n, w).reduce((a, b) => a + b)).toBe(n)
+    for (const [n, w] of [
+      [65, 3],
+      [7, 2],
+      [1000, 5],
+    ] as const)
+      expect(planShards(n, w).reduce((a, b) => a + b)).toBe(n)
   })
 })
 
 describe('shared-memory layout', () => {
   it('gives each region its own bytes, aligned for its type', () => {
-    const layout = buildLayout([{ name: 'a', shape: [3, 5] }, { name: 'b', shape: [7] }], [{ id: 'bn', channels: 5 }], 13, 9)
+    const layout = buildLayout(
+      [
+        { name: 'a', shape: [3, 5] },
+        { name: 'b', shape: [7] },
+      ],
+      [{ id: 'bn', channels: 5 }],
+      13,
+      9,
+    )
     expect(layout.paramFloats).toBe(22)
     expect(layout.params.map((p) => p.offset)).toEqual([0, 15])
     expect(layout.bnFloats).toBe(10)
@@ -97,14 +110,17 @@ describe('how many trainer workers', () => {
   it("'auto' leaves a mostly-dense model on one worker when its dense products use the cores", () => {
     const wide = { ...base, spec: mlp, batchSize: 256 }
     expect(decideTrainWorkers('auto', wide).workers).toBe(2)
-    expect(decideTrainWorkers('auto', { ...wide, gemmThreads: 2 })).toMatchObject({ workers: 1, why: expect.stringMatching(/^dense layers \(\d+ % of the FLOPs\) already run on 2 threads/) })
+    expect(decideTrainWorkers('auto', { ...wide, gemmThreads: 2 })).toMatchObject({
+      workers: 1,
+      why: expect.stringMatching(/^dense layers \(\d+ % of the FLOPs\) already run on 2 threads/),
+    })
     // convolutions are XNNPACK's, on one thread: the cnn still splits its batches
     expect(decideTrainWorkers('auto', { ...base, gemmThreads: 2 }).workers).toBe(2)
     // only wasm runs our products
     expect(decideTrainWorkers('auto', { ...wide, backend: 'cpu', gemmThreads: 2 }).workers).toBe(2)
   })
 
-  it("a resumed run keeps the count its checkpoint recorded, unless the config or the environment names one", () => {
+  it('a resumed run keeps the count its checkpoint recorded, unless the config or the environment names one', () => {
     const tiny = { ...base, spec: toy } // 'auto' alone would keep it on one worker
     expect(decideTrainWorkers(undefined, { ...tiny, recorded: 2 })).toEqual({ workers: 2, why: '2 as before the run was resumed' })
     expect(decideTrainWorkers('auto', { ...tiny, recorded: 2 }).workers).toBe(2)
@@ -119,7 +135,10 @@ describe('how many trainer workers', () => {
 
   it('the run config wins over SPLINE_LAB_TRAIN_WORKERS, which wins over auto', () => {
     expect(decideTrainWorkers(3, { ...base, env: { SPLINE_LAB_TRAIN_WORKERS: '1' } })).toEqual({ workers: 3, why: 'set in the run config' })
-    expect(decideTrainWorkers(undefined, { ...base, spec: toy, env: { SPLINE_LAB_TRAIN_WORKERS: '2' } })).toEqual({ workers: 2, why: 'set by SPLINE_LAB_TRAIN_WORKERS' })
+    expect(decideTrainWorkers(undefined, { ...base, spec: toy, env: { SPLINE_LAB_TRAIN_WORKERS: '2' } })).toEqual({
+      workers: 2,
+      why: 'set by SPLINE_LAB_TRAIN_WORKERS',
+    })
     expect(decideTrainWorkers(undefined, { ...base, env: { SPLINE_LAB_TRAIN_WORKERS: '1' } }).workers).toBe(1)
     expect(trainWorkersFromEnv({ SPLINE_LAB_TRAIN_WORKERS: 'auto' })).toBe('auto')
     expect(trainWorkersFromEnv({})).toBeUndefined()

@@ -55,9 +55,7 @@ describe('websocket API client', () => {
   })
 
   it('rejects with Error(message) on an error reply', async () => {
-    const { url } = await fakeServer((ws, req) =>
-      ws.send(JSON.stringify({ id: req.id, error: { code: 'not-found', message: "no run 'x'" } })),
-    )
+    const { url } = await fakeServer((ws, req) => ws.send(JSON.stringify({ id: req.id, error: { code: 'not-found', message: "no run 'x'" } })))
     const client = track(createWebSocketClient(url))
     await expect(client.call('runs.get', { runId: 'x' })).rejects.toThrow("no run 'x'")
   })

@@ -3,9 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 // Computed paths: tsconfig.node.json (which typechecks test/) does not include src-renderer/, and a
 // static import would fail `tsc -p tsconfig.node.json` with TS6307. Shapes are restated instead.
 type Form = Record<string, string>
-type Validation =
-  | { ok: true; config: Record<string, unknown> }
-  | { ok: false; errors: Record<string, string>; general: string[] }
+type Validation = { ok: true; config: Record<string, unknown> } | { ok: false; errors: Record<string, string>; general: string[] }
 let defaultForm: () => Form
 let validateForm: (form: Form) => Validation
 let serverFieldErrors: (message: string) => Record<string, string>
@@ -65,7 +63,10 @@ describe('distance matrix', () => {
 
 describe('new-run form, every field and sweep mode', () => {
   interface SweepMod {
-    validateSweep(form: Form, sweep: { methods: string[]; ratios: string; seeds: string; criteria: string[]; Ps: string }): { ok: true; count: number; request: Record<string, unknown> } | { ok: false; errors: Record<string, string> }
+    validateSweep(
+      form: Form,
+      sweep: { methods: string[]; ratios: string; seeds: string; criteria: string[]; Ps: string },
+    ): { ok: true; count: number; request: Record<string, unknown> } | { ok: false; errors: Record<string, string> }
     sweepSize(methods: string[], ratios: number, seeds: number, criteria: string[], Ps: number, baseCriterion: string): number
   }
   let sweep: SweepMod
@@ -87,7 +88,10 @@ describe('new-run form, every field and sweep mode', () => {
   })
 
   it('validates a sweep with the contract and counts its runs like the service expands it', () => {
-    const v = sweep.validateSweep({ ...defaultForm() }, { methods: ['dense', 'spline-eb'], ratios: '0.3, 0.6', seeds: 2 as unknown as string, criteria: [], Ps: '' })
+    const v = sweep.validateSweep(
+      { ...defaultForm() },
+      { methods: ['dense', 'spline-eb'], ratios: '0.3, 0.6', seeds: 2 as unknown as string, criteria: [], Ps: '' },
+    )
     expect(v.ok).toBe(true)
     if (v.ok) {
       expect(v.count).toBe(6)

@@ -16,7 +16,34 @@ import { prunedSpec } from '../../src-main/core/pruning/surgery'
 import { channelGroups } from '../../src-main/core/spec'
 
 const summary = (over: Partial<RunSummary>): RunSummary =>
-  ({ id: 'x', name: 'x', status: 'finished', dataset: 'builtin:xshape', model: 'mlp', method: 'dense', epochs: 10, epochsDone: 10, backend: 'cpu', testAccuracy: 0.9, ebEpoch: null, createdAt: '', startedAt: null, finishedAt: null, heartbeatAt: null, wallSeconds: 1, error: null, criterion: null, ratio: null, params: 1, macs: 100, flops: 200, trainFlops: 1e6, bnEbEpoch: null, sweepId: null, ...over }) as RunSummary
+  ({
+    id: 'x',
+    name: 'x',
+    status: 'finished',
+    dataset: 'builtin:xshape',
+    model: 'mlp',
+    method: 'dense',
+    epochs: 10,
+    epochsDone: 10,
+    backend: 'cpu',
+    testAccuracy: 0.9,
+    ebEpoch: null,
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+    heartbeatAt: null,
+    wallSeconds: 1,
+    error: null,
+    criterion: null,
+    ratio: null,
+    params: 1,
+    macs: 100,
+    flops: 200,
+    trainFlops: 1e6,
+    bnEbEpoch: null,
+    sweepId: null,
+    ...over,
+  }) as RunSummary
 
 describe('aggregation', () => {
   const runs = [
@@ -30,7 +57,10 @@ describe('aggregation', () => {
   ]
 
   it('one series per method + criterion, a point per ratio: mean and spread over seeds; dense as the reference', () => {
-    const agg = aggregate(runs.map((summary) => ({ summary })), 'trainFlops')
+    const agg = aggregate(
+      runs.map((summary) => ({ summary })),
+      'trainFlops',
+    )
     expect(agg.series.map((s) => s.key)).toEqual(['eb-bn · bn-slimming', 'spline-eb · spline'])
     const spline = agg.series[1]!
     expect(spline.points.map((p) => p.at)).toEqual([0.3, 0.5])
@@ -43,9 +73,16 @@ describe('aggregation', () => {
   })
 
   it('groups by P for the Fig. 9 ablation', () => {
-    const inputs = [0, 0.5, 1, 1].map((P, i) => ({ summary: summary({ id: `p${i}`, method: 'spline-eb', criterion: 'spline', ratio: 0.5, testAccuracy: 0.8 + i / 100 }), P }))
+    const inputs = [0, 0.5, 1, 1].map((P, i) => ({
+      summary: summary({ id: `p${i}`, method: 'spline-eb', criterion: 'spline', ratio: 0.5, testAccuracy: 0.8 + i / 100 }),
+      P,
+    }))
     const agg = aggregate(inputs, 'P')
-    expect(agg.series[0]!.points.map((p) => [p.at, p.n])).toEqual([[0, 1], [0.5, 1], [1, 2]])
+    expect(agg.series[0]!.points.map((p) => [p.at, p.n])).toEqual([
+      [0, 1],
+      [0.5, 1],
+      [1, 2],
+    ])
   })
 })
 
@@ -58,9 +95,30 @@ describe('config diff and reproduce', () => {
   })
 
   it('gives a command whose flags parse back to the same config', () => {
-    const config = RunConfigSchema.parse({ dataset: 'builtin:fashion-mini', model: 'cnn', width: 0.5, method: 'prune-after', criterion: 'l2', ratio: 0.3, scope: 'layerwise', finetuneEpochs: 4, bnL1: 0.001, epochs: 9, batchSize: 32, lr: 0.05, seed: 7, trainLimit: 300, probeSamples: 64, name: "it's mine", eb: { window: 4, epsilon: 0.2 } })
+    const config = RunConfigSchema.parse({
+      dataset: 'builtin:fashion-mini',
+      model: 'cnn',
+      width: 0.5,
+      method: 'prune-after',
+      criterion: 'l2',
+      ratio: 0.3,
+      scope: 'layerwise',
+      finetuneEpochs: 4,
+      bnL1: 0.001,
+      epochs: 9,
+      batchSize: 32,
+      lr: 0.05,
+      seed: 7,
+      trainLimit: 300,
+      probeSamples: 64,
+      name: "it's mine",
+      eb: { window: 4, epsilon: 0.2 },
+    })
     const cmd = reproduceCommand(config, { probe: { kind: 'samples', count: 64, bitsPerLayer: {} } })
-    const argv = cmd.replace(/^spline-lab run /, '').match(/'(?:[^']|'\\'')*'|\S+/g)!.map((w) => (w.startsWith("'") ? w.slice(1, -1).replace(/'\\''/g, "'") : w))
+    const argv = cmd
+      .replace(/^spline-lab run /, '')
+      .match(/'(?:[^']|'\\'')*'|\S+/g)!
+      .map((w) => (w.startsWith("'") ? w.slice(1, -1).replace(/'\\''/g, "'") : w))
     const { values } = parseFlags(argv, RUN_FLAGS)
     const back = runConfigFromFlags(values as Record<string, string>)
     expect({ ...back, probeGrid: config.probeGrid }).toEqual(config)
@@ -77,7 +135,17 @@ describe('architecture diff', () => {
   it('reads a pruned ResNet: prunable widths, params and MACs before and after, totals', () => {
     const spec = buildSpec('resnet20', [32, 32, 3], 10)
     const selection = Object.fromEntries(channelGroups(spec).map((g) => [g.id, Array.from({ length: g.width / 2 }, (_, i) => i)]))
-    const diff = archDiff(countCosts(spec), countCosts(prunedSpec(spec, selection)), { criterion: 'l1', scope: 'layerwise', ratio: 0.5, P: 0.5, atEpoch: 1, ebFallback: false, retrain: 'finetune', kept: selection, notes: [] })
+    const diff = archDiff(countCosts(spec), countCosts(prunedSpec(spec, selection)), {
+      criterion: 'l1',
+      scope: 'layerwise',
+      ratio: 0.5,
+      P: 0.5,
+      atEpoch: 1,
+      ebFallback: false,
+      retrain: 'finetune',
+      kept: selection,
+      notes: [],
+    })
     const block = diff.rows.find((r) => r.name === 'layer1.0')!
     expect(block.widths).toEqual([
       { field: 'mid', before: 16, after: 8 },
@@ -107,7 +175,12 @@ describe('csv and heatmap', () => {
     const metrics = [1, 2, 3, 4, 5].map((epoch) => ({ epoch, phase: epoch <= 3 ? 'dense' : 'retrain' }))
     expect(lastRecordedEpoch(metrics as never)).toBe(3)
     const rows = Array.from({ length: 200 }, (_, t) => Array.from({ length: t + 1 }, (_, s) => (t - s) / 200))
-    const detail = { summary: summary({ ebEpoch: 50 }), distances: { mean: rows }, metrics: rows.map((_, i) => ({ epoch: i + 1, phase: 'dense' })), pruning: null } as unknown as RunDetail
+    const detail = {
+      summary: summary({ ebEpoch: 50 }),
+      distances: { mean: rows },
+      metrics: rows.map((_, i) => ({ epoch: i + 1, phase: 'dense' })),
+      pruning: null,
+    } as unknown as RunDetail
     const { option, pooled } = heatmapOption(detail)
     expect(pooled).toBe(3)
     const data = (option.series as { data: number[][] }[])[0]!.data

@@ -67,7 +67,12 @@ describe('TF.js layers model export', () => {
         perturb(net, 5)
         if (prune) {
           // keep every other channel of each group (at least one)
-          const selection = Object.fromEntries(channelGroups(net.spec).map((g) => [g.id, Array.from({ length: Math.max(1, Math.floor(g.width / 2)) }, (_, i) => i * 2).filter((i) => i < g.width)]))
+          const selection = Object.fromEntries(
+            channelGroups(net.spec).map((g) => [
+              g.id,
+              Array.from({ length: Math.max(1, Math.floor(g.width / 2)) }, (_, i) => i * 2).filter((i) => i < g.width),
+            ]),
+          )
           const smaller = pruneNetwork(net, selection, 1)
           net.dispose()
           net = smaller
@@ -79,7 +84,10 @@ describe('TF.js layers model export', () => {
         writeFileSync(join(dir, exported.weightsFile), exported.weightsBin)
         const loaded = await loadFromDisk(dir)
         const rng = createRng(9)
-        const x = tf.tensor(Float32Array.from({ length: 3 * input.reduce((a, b) => a * b, 1) }, () => rng.normal()), [3, ...input])
+        const x = tf.tensor(
+          Float32Array.from({ length: 3 * input.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+          [3, ...input],
+        )
         const ours = tf.tidy(() => net.forward(x, false).logits)
         const theirs = loaded.predict(x) as tf.Tensor
         expect(theirs.shape).toEqual(ours.shape)

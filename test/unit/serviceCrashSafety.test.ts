@@ -41,7 +41,7 @@ function setup() {
 const config = { dataset: 'builtin:xshape' as const, model: 'mlp' as const, hidden: [4], epochs: 6 }
 
 describe('service crash safety', () => {
-  it("marks a run whose owning process is gone interrupted at once, not after the heartbeat ages", () => {
+  it('marks a run whose owning process is gone interrupted at once, not after the heartbeat ages', () => {
     const { dir, store } = setup()
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid! // a pid that just exited
     const now = new Date().toISOString()
@@ -102,9 +102,21 @@ describe('service crash safety', () => {
     const codes = (e: number) => [{ bits: 8, words: new Uint32Array([e]), channels: 4 }]
     for (let e = 1; e <= 5; e++) {
       const data: CheckpointData = {
-        epoch: e, phase: 'dense', phaseEpoch: e, spec: net.spec, weights: net.snapshot(), optimizer: { 'fc1.weight': { shape: [2, 4], values: new Float32Array(8) } },
-        shuffle: { seed: parsed.seed, epochsDrawn: e }, codes: { from: e, epochs: [codes(e)] }, bnEb: null, splineEbEpoch: null, pruning: null,
-        completedPhases: [], lastAccuracy: 0.5, elapsedSeconds: e, configHash: configHash(parsed),
+        epoch: e,
+        phase: 'dense',
+        phaseEpoch: e,
+        spec: net.spec,
+        weights: net.snapshot(),
+        optimizer: { 'fc1.weight': { shape: [2, 4], values: new Float32Array(8) } },
+        shuffle: { seed: parsed.seed, epochsDrawn: e },
+        codes: { from: e, epochs: [codes(e)] },
+        bnEb: null,
+        splineEbEpoch: null,
+        pruning: null,
+        completedPhases: [],
+        lastAccuracy: 0.5,
+        elapsedSeconds: e,
+        configHash: configHash(parsed),
       }
       // epoch 5's file is durable but its row never committed (killed in between)
       const { file } = writeCheckpoint(dir, runId, e, data)

@@ -20,7 +20,10 @@ function randomValues(n: number, seed: number, zeroFraction = 0.05): Float32Arra
 describe('spline codes', () => {
   it('popcount32 counts bits of every word shape', () => {
     for (const x of [0, 1, 0xffffffff, 0x80000000, 0x55555555, 0x12345678, 0xdeadbeef]) {
-      const naive = x.toString(2).split('').filter((c) => c === '1').length
+      const naive = x
+        .toString(2)
+        .split('')
+        .filter((c) => c === '1').length
       expect(popcount32(x)).toBe(naive)
     }
   })

@@ -26,7 +26,9 @@ describe('spline recorder on conv layers', () => {
     const codes = recordCodes(net, probe, plans, 2) // chunks of 2 probes: exercises the scatter
     expect(tf.memory().numTensors).toBe(before)
     // naive: the BN output as floats, then bit c·(M·k) + m·k + j
-    const values = tf.tidy(() => net.forward(tf.tensor(probe.x, [count, 8, 8, 1]), false).codes.map((c) => ({ shape: c.value.shape, data: c.value.dataSync() })))
+    const values = tf.tidy(() =>
+      net.forward(tf.tensor(probe.x, [count, 8, 8, 1]), false).codes.map((c) => ({ shape: c.value.shape, data: c.value.dataSync() })),
+    )
     plans.forEach((plan, l) => {
       const { shape, data } = values[l]!
       const C = shape[3]!

@@ -72,8 +72,13 @@ function convGrads(c: GradCase, xv: Float32Array, wv: Float32Array): Float32Arra
 
 /** Float64 reference with the same geometry, for what the cpu kernel cannot do (dilations). */
 function referenceDw(
-  xv: Float32Array, dyv: Float32Array, x: Shape4, filter: Shape4, strides: number | [number, number],
-  pad: Pad, dilations: number | [number, number],
+  xv: Float32Array,
+  dyv: Float32Array,
+  x: Shape4,
+  filter: Shape4,
+  strides: number | [number, number],
+  pad: Pad,
+  dilations: number | [number, number],
 ): Float64Array {
   const ci = tf.backend_util.computeConv2DInfo(x, filter, strides, dilations, pad, undefined, false, 'channelsLast')
   const out = new Float64Array(filter.reduce((a, b) => a * b))
@@ -96,9 +101,7 @@ function referenceDw(
   return out
 }
 
-function runBackpropFilter(
-  xv: Float32Array, dyv: Float32Array, x: Shape4, dy: Shape4, attrs: Record<string, unknown>,
-): Float32Array {
+function runBackpropFilter(xv: Float32Array, dyv: Float32Array, x: Shape4, dy: Shape4, attrs: Record<string, unknown>): Float32Array {
   return tf.tidy(() => {
     const inputs = { x: tf.tensor4d(xv, x), dy: tf.tensor4d(dyv, dy) }
     const out = tf.engine().runKernel(tf.Conv2DBackpropFilter, inputs, attrs as tf.NamedAttrMap) as tf.Tensor
@@ -138,8 +141,15 @@ describe('wasm Conv2DBackpropFilter', () => {
     { name: 'numeric pad 1, stride 2', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 1 },
     {
       name: 'explicit asymmetric pad, strides [2,1], 5x3',
-      x: [2, 11, 10, 3], filter: [5, 3, 3, 4], strides: [2, 1],
-      pad: [[0, 0], [1, 2], [2, 0], [0, 0]],
+      x: [2, 11, 10, 3],
+      filter: [5, 3, 3, 4],
+      strides: [2, 1],
+      pad: [
+        [0, 0],
+        [1, 2],
+        [2, 0],
+        [0, 0],
+      ],
     },
     { name: 'stride 3 > kernel 2 (skipped pixels)', x: [2, 10, 11, 2], filter: [2, 2, 2, 3], strides: 3, pad: 'valid' },
     { name: 'larger, 3x3 same', x: [6, 14, 14, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same', both: true },
@@ -148,15 +158,29 @@ describe('wasm Conv2DBackpropFilter', () => {
     { name: '4x4 same on 9x8', x: [2, 9, 8, 5], filter: [4, 4, 5, 3], strides: 1, pad: 'same' },
     {
       name: 'explicit pad keeping the size, all on one side',
-      x: [3, 6, 7, 2], filter: [3, 3, 2, 3], strides: 1, pad: [[0, 0], [2, 0], [0, 2], [0, 0]],
+      x: [3, 6, 7, 2],
+      filter: [3, 3, 2, 3],
+      strides: 1,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [0, 2],
+        [0, 0],
+      ],
     },
     { name: '1 row, 3x3 same', x: [2, 1, 9, 2], filter: [3, 3, 2, 2], strides: 1, pad: 'same' },
   ]
 
   for (const c of cases) {
     it(`matches cpu through autodiff: ${c.name}`, async () => {
-      const xv = values(c.x.reduce((a, b) => a * b), 1)
-      const wv = values(c.filter.reduce((a, b) => a * b), 2)
+      const xv = values(
+        c.x.reduce((a, b) => a * b),
+        1,
+      )
+      const wv = values(
+        c.filter.reduce((a, b) => a * b),
+        2,
+      )
       const wasm = noLeaks(() => convGrads(c, xv, wv))
       const cpu = await onCpu(() => convGrads(c, xv, wv))
       const err = relErr(wasm[0]!, cpu[0]!)
@@ -172,13 +196,19 @@ describe('wasm Conv2DBackpropFilter', () => {
     const xv = values(2 * 9 * 10 * 3, 5)
     // Guard the reference itself on a case the cpu-checked tests cover.
     for (const [strides, pad, dilations] of [
-      [1, 'same', 1], [1, 'same', 2], [1, 'valid', 2], [2, 'same', 2], [[1, 2], 'valid', [2, 1]],
+      [1, 'same', 1],
+      [1, 'same', 2],
+      [1, 'valid', 2],
+      [2, 'same', 2],
+      [[1, 2], 'valid', [2, 1]],
     ] as const) {
       const info = tf.backend_util.computeConv2DInfo(x, filter, strides as number, dilations as number, pad)
       const dyShape: Shape4 = [2, info.outHeight, info.outWidth, 4]
-      const dyv = values(dyShape.reduce((a, b) => a * b), 6)
-      const got = noLeaks(() =>
-        runBackpropFilter(xv, dyv, x, dyShape, { strides, pad, dataFormat: 'NHWC', filterShape: filter, dilations }))
+      const dyv = values(
+        dyShape.reduce((a, b) => a * b),
+        6,
+      )
+      const got = noLeaks(() => runBackpropFilter(xv, dyv, x, dyShape, { strides, pad, dataFormat: 'NHWC', filterShape: filter, dilations }))
       const err = relErr(got, referenceDw(xv, dyv, x, filter, strides as number, pad, dilations as number))
       maxErrors[`dilation ${dilations} stride ${strides} ${pad}`] = err
       expect(err).toBeLessThanOrEqual(TOL)
@@ -220,7 +250,8 @@ describe('wasm Conv2DBackpropFilter', () => {
     const call = (xs: Shape4, dys: Shape4, extra: Record<string, unknown>) => () =>
       tf.tidy(() => {
         tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.zeros(xs), dy: tf.zeros(dys) }, {
-          ...attrs, ...extra,
+          ...attrs,
+          ...extra,
         } as tf.NamedAttrMap)
       })
     expect(call([1, 2, 5, 5], [1, 2, 3, 3], { dataFormat: 'NCHW' })).toThrow(/only NHWC/)
@@ -242,11 +273,15 @@ describe('wasm Conv2DBackpropFilter', () => {
       const target = tf.tensor4d(targetv, [4, 3, 3, 3])
       const opt = tf.train.sgd(0.1)
       for (let step = 0; step < 3; step++) {
-        opt.minimize(() => {
-          const h = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), b1)) as tf.Tensor4D
-          const y = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'valid')
-          return tf.mean(tf.square(tf.sub(y, target)))
-        }, false, [w1, w2, b1])
+        opt.minimize(
+          () => {
+            const h = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), b1)) as tf.Tensor4D
+            const y = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'valid')
+            return tf.mean(tf.square(tf.sub(y, target)))
+          },
+          false,
+          [w1, w2, b1],
+        )
       }
       const out = [w1, b1, w2].map((v) => v.dataSync() as Float32Array)
       tf.dispose([w1, b1, w2, x, target])

@@ -20,7 +20,11 @@ beforeAll(async () => {
 
 afterAll(() => console.log('fused BatchNorm max relative errors vs cpu (composed ops)', errors))
 
-interface Case { shape: number[]; offset: number; scale: number }
+interface Case {
+  shape: number[]
+  offset: number
+  scale: number
+}
 
 const cases: Case[] = [
   { shape: [64, 28, 28, 16], offset: 0, scale: 1 },
@@ -38,7 +42,8 @@ function inputs(c: Case) {
   const n = c.shape.reduce((a, b) => a * b, 1)
   const C = c.shape[c.shape.length - 1]!
   return {
-    n, C,
+    n,
+    C,
     x: seededValues(n, 1).map((v, i) => v * c.scale + c.offset * ((i % C) + 1)),
     gamma: seededValues(C, 2).map((v) => 1 + v / 2),
     beta: seededValues(C, 3),
@@ -77,8 +82,7 @@ function naive(c: Case): Float64Array[] {
     dbeta[i % C] += dy[i]!
     dgamma[i % C] += dy[i]! * xhat[i]!
   }
-  const dx = Float64Array.from(xhat, (v, i) =>
-    (gamma[i % C]! * inv[i % C]!) * (dy[i]! - dbeta[i % C]! / M - v * dgamma[i % C]! / M))
+  const dx = Float64Array.from(xhat, (v, i) => gamma[i % C]! * inv[i % C]! * (dy[i]! - dbeta[i % C]! / M - (v * dgamma[i % C]!) / M))
   return [y, mean, variance, dx, dgamma, dbeta]
 }
 

@@ -34,9 +34,31 @@ const cases: Case[] = [
   { name: 'stride 2, odd 9×7 same', x: [2, 9, 7, 3], filter: [3, 3, 3, 2], strides: 2, pad: 'same' },
   { name: 'stride 2, 5×5 valid', x: [2, 11, 9, 3], filter: [5, 5, 3, 4], strides: 2, pad: 'valid' },
   { name: 'stride 3 > kernel 2 (skipped pixels)', x: [2, 10, 11, 2], filter: [2, 2, 2, 3], strides: 3, pad: 'valid' },
-  { name: 'strides [2,1], asymmetric explicit pad', x: [2, 11, 10, 3], filter: [5, 3, 3, 4], strides: [2, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    name: 'strides [2,1], asymmetric explicit pad',
+    x: [2, 11, 10, 3],
+    filter: [5, 3, 3, 4],
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { name: 'numeric pad 1, stride 2', x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 1 },
-  { name: 'pad wider than the kernel (stock fallback)', x: [1, 5, 5, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  {
+    name: 'pad wider than the kernel (stock fallback)',
+    x: [1, 5, 5, 2],
+    filter: [2, 2, 2, 3],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [3, 3],
+      [3, 3],
+      [0, 0],
+    ],
+  },
   { name: 'dimRoundingMode ceil', x: [1, 6, 6, 2], filter: [3, 3, 2, 3], strides: 2, pad: 1, dimRoundingMode: 'ceil' },
   { name: 'dimRoundingMode round', x: [1, 6, 6, 2], filter: [3, 3, 2, 3], strides: 2, pad: 1, dimRoundingMode: 'round' },
 ]
@@ -44,10 +66,26 @@ const cases: Case[] = [
 function run(c: Case): Float32Array {
   const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, c.dimRoundingMode)
   const dy: Shape4 = [c.x[0], info.outHeight, info.outWidth, c.filter[3]]
-  return runKernelValues(tf.Conv2DBackpropInput, {
-    dy: { values: seededValues(dy.reduce((a, b) => a * b), 1), shape: dy },
-    filter: { values: seededValues(c.filter.reduce((a, b) => a * b), 2), shape: c.filter },
-  }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, inputShape: c.x })
+  return runKernelValues(
+    tf.Conv2DBackpropInput,
+    {
+      dy: {
+        values: seededValues(
+          dy.reduce((a, b) => a * b),
+          1,
+        ),
+        shape: dy,
+      },
+      filter: {
+        values: seededValues(
+          c.filter.reduce((a, b) => a * b),
+          2,
+        ),
+        shape: c.filter,
+      },
+    },
+    { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.dimRoundingMode, inputShape: c.x },
+  )
 }
 
 describe('wasm Conv2DBackpropInput override', () => {
@@ -64,15 +102,17 @@ describe('wasm Conv2DBackpropInput override', () => {
     const xv = seededValues(4 * 12 * 12 * 3, 3)
     const w1 = seededValues(3 * 3 * 3 * 8, 4)
     const w2 = seededValues(3 * 3 * 8 * 6, 5)
-    const grads = (): Float32Array[] => tf.tidy(() => {
-      const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const h = tf.relu(tf.conv2d(tf.tensor4d(xv, [4, 12, 12, 3]), a as tf.Tensor4D, 1, 'same'))
-        const y = tf.conv2d(h, b as tf.Tensor4D, 2, 'same')
-        return tf.sum(tf.square(y))
-      }
-      return tf.grads(f)([tf.tensor4d(w1, [3, 3, 3, 8]), tf.tensor4d(w2, [3, 3, 8, 6])])
-        .map((g) => g.dataSync() as Float32Array)
-    })
+    const grads = (): Float32Array[] =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const h = tf.relu(tf.conv2d(tf.tensor4d(xv, [4, 12, 12, 3]), a as tf.Tensor4D, 1, 'same'))
+          const y = tf.conv2d(h, b as tf.Tensor4D, 2, 'same')
+          return tf.sum(tf.square(y))
+        }
+        return tf
+          .grads(f)([tf.tensor4d(w1, [3, 3, 3, 8]), tf.tensor4d(w2, [3, 3, 8, 6])])
+          .map((g) => g.dataSync() as Float32Array)
+      })
     const wasm = withoutLeaks(grads)
     const cpu = await onCpu(grads)
     errors['autodiff w1'] = relErr(wasm[0]!, cpu[0]!)
@@ -83,10 +123,10 @@ describe('wasm Conv2DBackpropInput override', () => {
 
   it('rejects NCHW and a dy that does not fit the geometry', () => {
     const attrs = { strides: 1, pad: 'valid', inputShape: [1, 5, 5, 2] }
-    const call = (dy: Shape4, extra: Record<string, unknown>) => () => tf.tidy(() => {
-      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.zeros(dy), filter: tf.zeros([3, 3, 2, 2]) },
-        { ...attrs, ...extra } as tf.NamedAttrMap)
-    })
+    const call = (dy: Shape4, extra: Record<string, unknown>) => () =>
+      tf.tidy(() => {
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tf.zeros(dy), filter: tf.zeros([3, 3, 2, 2]) }, { ...attrs, ...extra } as tf.NamedAttrMap)
+      })
     expect(call([1, 3, 3, 2], { dataFormat: 'NCHW' })).toThrow(/only NHWC/)
     expect(call([1, 4, 4, 2], { dataFormat: 'NHWC' })).toThrow(/does not match the conv output/)
   })

@@ -21,8 +21,14 @@ const backend = (): BackendWasm => tf.backend() as unknown as BackendWasm
 
 /** Runs tf.matMul on wasm and returns the values and whether our product kernel ran. */
 function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean, seed = 1): { values: Float32Array; ours: boolean } {
-  const av = seededValues(aShape.reduce((x, y) => x * y), seed)
-  const bv = seededValues(bShape.reduce((x, y) => x * y), seed + 1)
+  const av = seededValues(
+    aShape.reduce((x, y) => x * y),
+    seed,
+  )
+  const bv = seededValues(
+    bShape.reduce((x, y) => x * y),
+    seed + 1,
+  )
   const before = gemmStats.products
   const values = withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
   return { values, ours: gemmStats.products > before }
@@ -30,11 +36,27 @@ function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean, s
 
 describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {
   // Every orientation, with row, column and depth counts that leave remainders in the 4×8 blocks.
-  const shapes: [number, number, number][] = [[1, 1, 4], [3, 5, 4], [5, 3, 12], [9, 17, 20], [64, 300, 36], [7, 64, 520], [64, 784, 512],
+  const shapes: [number, number, number][] = [
+    [1, 1, 4],
+    [3, 5, 4],
+    [5, 3, 12],
+    [9, 17, 20],
+    [64, 300, 36],
+    [7, 64, 520],
+    [64, 784, 512],
     // widths that are not a multiple of 4 (a classifier's 10 outputs): zero-padded copies of B
-    [64, 512, 10], [512, 64, 10], [33, 65, 129], [2, 3, 5]]
+    [64, 512, 10],
+    [512, 64, 10],
+    [33, 65, 129],
+    [2, 3, 5],
+  ]
   for (const [M, K, N] of shapes) {
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       it(`matches float64 for M ${M}, K ${K}, N ${N}, transposeA ${tA}, transposeB ${tB}`, () => {
         const aShape = tA ? [K, M] : [M, K]
         const bShape = tB ? [N, K] : [K, N]
@@ -92,7 +114,14 @@ describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {
 describe('the kernel module itself', () => {
   it('transposes any shape exactly, 4×4 blocks and scalar edges', () => {
     const simd = gemmSimd(backend())!
-    for (const [R, C] of [[1, 1], [3, 5], [4, 4], [5, 9], [64, 784], [13, 512]] as const) {
+    for (const [R, C] of [
+      [1, 1],
+      [3, 5],
+      [4, 4],
+      [5, 9],
+      [64, 784],
+      [13, 512],
+    ] as const) {
       const scratch = new Scratch(backend())
       try {
         const src = scratch.alloc(R * C * 4)
@@ -128,7 +157,12 @@ describe('the kernel module itself', () => {
       heapF32(backend()).set(seededValues(K * M, 7), a / 4)
       heapF32(backend()).set(seededValues(K * N, 8), b / 4)
       simd.gemmTN(a, M * 4, b, N * 4, whole, N * 4, M, K, 0, N)
-      for (const [n0, n1] of [[0, 8], [8, 24], [24, 44]]) simd.gemmTN(a, M * 4, b, N * 4, parts, N * 4, M, K, n0!, n1!)
+      for (const [n0, n1] of [
+        [0, 8],
+        [8, 24],
+        [24, 44],
+      ])
+        simd.gemmTN(a, M * 4, b, N * 4, parts, N * 4, M, K, n0!, n1!)
       const heap = heapF32(backend())
       expect(heap.slice(parts / 4, parts / 4 + M * N)).toEqual(heap.slice(whole / 4, whole / 4 + M * N))
       const ref = naiveMatMul(heap.slice(a / 4, a / 4 + K * M), heap.slice(b / 4, b / 4 + K * N), [K, M], [K, N], true, false)

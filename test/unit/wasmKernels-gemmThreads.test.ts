@@ -22,8 +22,14 @@ afterAll(async () => {
 })
 
 function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean): Float32Array {
-  const av = seededValues(aShape.reduce((x, y) => x * y), 11)
-  const bv = seededValues(bShape.reduce((x, y) => x * y), 12)
+  const av = seededValues(
+    aShape.reduce((x, y) => x * y),
+    11,
+  )
+  const bv = seededValues(
+    bShape.reduce((x, y) => x * y),
+    12,
+  )
   return withoutLeaks(() => valuesOf(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB)))
 }
 
@@ -76,11 +82,13 @@ describe('dense products on helper threads', () => {
     const n = 400_003 // a tail of 3 for the JavaScript path
     const update = (threads: number): Float32Array[] => {
       setGemmThreads(threads)
-      return withoutLeaks(() => tf.tidy(() => {
-        const [theta, v, g] = [1, 2, 3].map((s) => tf.tensor1d(seededValues(n, s)))
-        const out = tf.engine().runKernel(SGD_MOMENTUM, { theta: theta!, v: v!, g: g! }, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }) as tf.Tensor[]
-        return out.map((t) => t.dataSync() as Float32Array)
-      }))
+      return withoutLeaks(() =>
+        tf.tidy(() => {
+          const [theta, v, g] = [1, 2, 3].map((s) => tf.tensor1d(seededValues(n, s)))
+          const out = tf.engine().runKernel(SGD_MOMENTUM, { theta: theta!, v: v!, g: g! }, { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }) as tf.Tensor[]
+          return out.map((t) => t.dataSync() as Float32Array)
+        }),
+      )
     }
     const jobs = gemmStats.jobSplits
     const split = update(3)
@@ -101,8 +109,10 @@ describe('dense products on helper threads', () => {
     // Jobs follow each other faster than a helper wakes: a late helper must never take a chunk
     // of the wrong job, nor leave one undone (the chunk counter carries the job's number).
     const shapes: [number[], number[], boolean, boolean][] = [
-      [[64, 784], [784, 512], false, false], [[64, 512], [64, 516], true, false],
-      [[64, 512], [512, 512], false, true], [[33, 300], [300, 2000], false, false],
+      [[64, 784], [784, 512], false, false],
+      [[64, 512], [64, 516], true, false],
+      [[64, 512], [512, 512], false, true],
+      [[33, 300], [300, 2000], false, false],
     ]
     const inputs = shapes.map(([a, b], i) => [tf.tensor(seededValues(a[0]! * a[1]!, i), a), tf.tensor(seededValues(b[0]! * b[1]!, i + 9), b)] as const)
     const run = (k: number): Buffer => {
@@ -131,7 +141,7 @@ describe('dense products on helper threads', () => {
     expect(gemmStats.splits).toBe(splits)
   })
 
-  it('never needs a pthread afterwards: training steps leave emscripten\'s pool empty', () => {
+  it("never needs a pthread afterwards: training steps leave emscripten's pool empty", () => {
     const pool = (tf.backend() as unknown as { wasm: { PThread: { unusedWorkers: unknown[]; runningWorkers: unknown[] } } }).wasm.PThread
     product([64, 784], [784, 512], false, false)
     tf.tidy(() => tf.conv2d(tf.ones([8, 16, 16, 4]) as tf.Tensor4D, tf.ones([3, 3, 4, 8]) as tf.Tensor4D, 1, 'same').dataSync())

@@ -44,15 +44,38 @@ describe('wasm BatchMatMul override', () => {
   for (const c of cases) {
     it(`matches cpu: ${c.name}`, async () => {
       const inputs = {
-        a: { values: seededValues(c.a.reduce((x, y) => x * y), 1), shape: c.a },
-        b: { values: seededValues(c.b.reduce((x, y) => x * y), 2), shape: c.b },
+        a: {
+          values: seededValues(
+            c.a.reduce((x, y) => x * y),
+            1,
+          ),
+          shape: c.a,
+        },
+        b: {
+          values: seededValues(
+            c.b.reduce((x, y) => x * y),
+            2,
+          ),
+          shape: c.b,
+        },
       }
       const attrs = { transposeA: c.transposeA, transposeB: c.transposeB }
       const wasm = withoutLeaks(() => runKernelValues(tf.BatchMatMul, inputs, attrs))
       const cpu = await onCpu(() => runKernelValues(tf.BatchMatMul, inputs, attrs))
-      const shape = (): number[] => tf.tidy(() => (tf.engine().runKernel(tf.BatchMatMul, {
-        a: tf.tensor(inputs.a.values, inputs.a.shape), b: tf.tensor(inputs.b.values, inputs.b.shape),
-      }, attrs) as tf.Tensor).shape)
+      const shape = (): number[] =>
+        tf.tidy(
+          () =>
+            (
+              tf.engine().runKernel(
+                tf.BatchMatMul,
+                {
+                  a: tf.tensor(inputs.a.values, inputs.a.shape),
+                  b: tf.tensor(inputs.b.values, inputs.b.shape),
+                },
+                attrs,
+              ) as tf.Tensor
+            ).shape,
+        )
       expect(shape()).toEqual(await onCpu(shape))
       errors[c.name] = relErr(wasm, cpu)
       expect(errors[c.name]).toBeLessThanOrEqual(TOL)
@@ -81,7 +104,12 @@ describe('wasm BatchMatMul override', () => {
     const first = tf.tidy(() => tf.matMul(dy, w, false, true).dataSync())
     w.assign(tf.mul(w, 2) as tf.Tensor2D)
     const second = tf.tidy(() => tf.matMul(dy, w, false, true).dataSync())
-    expect(relErr(second, first.map((v) => 2 * v))).toBeLessThanOrEqual(TOL)
+    expect(
+      relErr(
+        second,
+        first.map((v) => 2 * v),
+      ),
+    ).toBeLessThanOrEqual(TOL)
     tf.dispose([w, dy])
   })
 

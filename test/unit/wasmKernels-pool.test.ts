@@ -41,7 +41,11 @@ const cases: Case[] = [
   // Channels in fours: the SIMD path, with ties, zeros, −∞ and NaN mixed into its windows.
   { name: '2×2/2 coarse, 8 channels', x: [2, 8, 8, 8], filterSize: 2, strides: 2, pad: 'valid', input: coarse },
   {
-    name: '2×2/2 ties, −∞ and NaN, 4 channels', x: [3, 6, 4, 4], filterSize: 2, strides: 2, pad: 'valid',
+    name: '2×2/2 ties, −∞ and NaN, 4 channels',
+    x: [3, 6, 4, 4],
+    filterSize: 2,
+    strides: 2,
+    pad: 'valid',
     input: (v) => v.map((x) => [0, 1, 1, -Infinity, NaN, 0.5][Math.floor((x + 1) * 3)]!),
   },
 ]
@@ -50,18 +54,27 @@ function run(c: Case, xv: Float32Array): Float32Array {
   const info = tf.backend_util.computePool2DInfo(c.x, c.filterSize, c.strides, 1, c.pad, c.dimRoundingMode)
   const y: Shape4 = [c.x[0], info.outHeight, info.outWidth, c.x[3]]
   const n = y.reduce((a, b) => a * b)
-  return runKernelValues(tf.MaxPoolGrad, {
-    dy: { values: seededValues(n, 7), shape: y },
-    input: { values: xv, shape: c.x },
-    output: { values: new Float32Array(n), shape: y },
-  }, { filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode })
+  return runKernelValues(
+    tf.MaxPoolGrad,
+    {
+      dy: { values: seededValues(n, 7), shape: y },
+      input: { values: xv, shape: c.x },
+      output: { values: new Float32Array(n), shape: y },
+    },
+    { filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode },
+  )
 }
 
 describe('wasm MaxPoolGrad override', () => {
   for (const c of cases) {
     for (const simd of [true, false]) {
       it(`matches cpu: ${c.name}${simd ? '' : ' (JavaScript path)'}`, async () => {
-        const xv = c.input(seededValues(c.x.reduce((a, b) => a * b), 3))
+        const xv = c.input(
+          seededValues(
+            c.x.reduce((a, b) => a * b),
+            3,
+          ),
+        )
         setSimdEnabled(simd)
         try {
           const wasm = withoutLeaks(() => run(c, xv))
@@ -80,11 +93,15 @@ describe('wasm MaxPoolGrad override', () => {
   it('routes a tie to the first maximum in row-major window order, like cpu and PyTorch', () => {
     // One 2×2 window [[1, 5], [5, 2]] and one of equal values [[0, 0], [0, 0]].
     const x = Float32Array.from([1, 5, 0, 0, 5, 2, 0, 0])
-    const got = runKernelValues(tf.MaxPoolGrad, {
-      dy: { values: Float32Array.from([10, 20]), shape: [1, 1, 2, 1] },
-      input: { values: x, shape: [1, 2, 4, 1] },
-      output: { values: new Float32Array(2), shape: [1, 1, 2, 1] },
-    }, { filterSize: 2, strides: 2, pad: 'valid' })
+    const got = runKernelValues(
+      tf.MaxPoolGrad,
+      {
+        dy: { values: Float32Array.from([10, 20]), shape: [1, 1, 2, 1] },
+        input: { values: x, shape: [1, 2, 4, 1] },
+        output: { values: new Float32Array(2), shape: [1, 1, 2, 1] },
+      },
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    )
     expect(Array.from(got)).toEqual([0, 10, 20, 0, 0, 0, 0, 0])
   })
 
@@ -104,12 +121,12 @@ describe('wasm MaxPoolGrad override', () => {
   it('matches cpu through autodiff of conv → relu → maxPool', async () => {
     const xv = seededValues(4 * 10 * 10 * 2, 8)
     const wv = seededValues(3 * 3 * 2 * 4, 9)
-    const grad = (): Float32Array => tf.tidy(() => {
-      const x = tf.tensor4d(xv, [4, 10, 10, 2])
-      const g = tf.grad((w: tf.Tensor) =>
-        tf.sum(tf.maxPool(tf.relu(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')))
-      return g(tf.tensor4d(wv, [3, 3, 2, 4])).dataSync() as Float32Array
-    })
+    const grad = (): Float32Array =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, [4, 10, 10, 2])
+        const g = tf.grad((w: tf.Tensor) => tf.sum(tf.maxPool(tf.relu(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')))
+        return g(tf.tensor4d(wv, [3, 3, 2, 4])).dataSync() as Float32Array
+      })
     const wasm = withoutLeaks(grad)
     errors.autodiff = relErr(wasm, await onCpu(grad))
     expect(errors.autodiff).toBeLessThanOrEqual(TOL)

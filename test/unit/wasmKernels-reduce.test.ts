@@ -45,8 +45,8 @@ describe('wasm Sum / Mean overrides (float64 accumulation)', () => {
         const n = size(r.shape)
         const x = { values: kernel === tf.Sum ? cancelling(n, 1) : seededValues(n, 1), shape: r.shape }
         const attrs = { axis: r.axis, keepDims: r.keepDims ?? false }
-        const shapeOf = (): number[] => tf.tidy(() =>
-          (tf.engine().runKernel(kernel, { x: tf.tensor(x.values, x.shape) }, attrs as tf.NamedAttrMap) as tf.Tensor).shape)
+        const shapeOf = (): number[] =>
+          tf.tidy(() => (tf.engine().runKernel(kernel, { x: tf.tensor(x.values, x.shape) }, attrs as tf.NamedAttrMap) as tf.Tensor).shape)
         const wasm = withoutLeaks(() => runKernelValues(kernel, { x }, attrs))
         const cpu = await onCpu(() => runKernelValues(kernel, { x }, attrs))
         expect(shapeOf()).toEqual(await onCpu(shapeOf))
@@ -74,8 +74,15 @@ describe('wasm Sum / Mean overrides (float64 accumulation)', () => {
     const v = cancelling(64 * 14 * 14 * 32, 3)
     const got = runKernelValues(tf.Mean, { x: { values: v, shape: [64 * 14 * 14, 32] } }, { axis: 0, keepDims: false })
     const ref = new Float64Array(32)
-    v.forEach((x, i) => { ref[i % 32] += x })
-    expect(relErr(got, ref.map((x) => x / (64 * 14 * 14)))).toBeLessThanOrEqual(1e-6)
+    v.forEach((x, i) => {
+      ref[i % 32] += x
+    })
+    expect(
+      relErr(
+        got,
+        ref.map((x) => x / (64 * 14 * 14)),
+      ),
+    ).toBeLessThanOrEqual(1e-6)
   })
 
   it('leaves int32 and bool sums to the stock kernel', async () => {
@@ -87,16 +94,17 @@ describe('wasm Sum / Mean overrides (float64 accumulation)', () => {
 
   it('gives BN-style moments and their gradient like cpu', async () => {
     const xv = seededValues(8 * 6 * 6 * 5, 4).map((v) => v * 3 + 1)
-    const run = (): Float32Array[] => tf.tidy(() => {
-      const x = tf.tensor4d(xv, [8, 6, 6, 5])
-      const g = tf.grad((t: tf.Tensor) => {
-        const { mean, variance } = tf.moments(t, [0, 1, 2])
-        const bn = tf.batchNorm(t, mean, variance, tf.fill([5], 0.1), tf.fill([5], 0.5), 1e-5)
-        return tf.sum(tf.mul(bn, tf.tensor(xv, t.shape)))
-      })(x)
-      const { mean, variance } = tf.moments(x, [0, 1, 2])
-      return [g, mean, variance].map((t) => t.dataSync() as Float32Array)
-    })
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, [8, 6, 6, 5])
+        const g = tf.grad((t: tf.Tensor) => {
+          const { mean, variance } = tf.moments(t, [0, 1, 2])
+          const bn = tf.batchNorm(t, mean, variance, tf.fill([5], 0.1), tf.fill([5], 0.5), 1e-5)
+          return tf.sum(tf.mul(bn, tf.tensor(xv, t.shape)))
+        })(x)
+        const { mean, variance } = tf.moments(x, [0, 1, 2])
+        return [g, mean, variance].map((t) => t.dataSync() as Float32Array)
+      })
     const wasm = withoutLeaks(run)
     const cpu = await onCpu(run)
     wasm.forEach((v, i) => {
@@ -120,14 +128,26 @@ describe('wasm Tile override', () => {
   for (const c of tiles) {
     it(`matches cpu: ${JSON.stringify(c.shape)} × ${JSON.stringify(c.reps)} ${c.dtype ?? 'float32'}`, async () => {
       const values = seededValues(size(c.shape), 5)
-      const run = (): number[] => tf.tidy(() => {
-        const t = c.dtype === undefined ? tf.tensor(values, c.shape)
-          : c.dtype === 'bool' ? tf.tensor(Array.from(values, (v) => v > 0), c.shape, 'bool')
-            : tf.tensor(Array.from(values, (v) => Math.round(v * 10)), c.shape, 'int32')
-        const out = tf.tile(t, c.reps)
-        expect(out.dtype).toBe(c.dtype ?? 'float32')
-        return Array.from(out.dataSync())
-      })
+      const run = (): number[] =>
+        tf.tidy(() => {
+          const t =
+            c.dtype === undefined
+              ? tf.tensor(values, c.shape)
+              : c.dtype === 'bool'
+                ? tf.tensor(
+                    Array.from(values, (v) => v > 0),
+                    c.shape,
+                    'bool',
+                  )
+                : tf.tensor(
+                    Array.from(values, (v) => Math.round(v * 10)),
+                    c.shape,
+                    'int32',
+                  )
+          const out = tf.tile(t, c.reps)
+          expect(out.dtype).toBe(c.dtype ?? 'float32')
+          return Array.from(out.dataSync())
+        })
       const wasm = withoutLeaks(run)
       expect(wasm).toEqual(await onCpu(run))
     })

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  activeWasmKernels, registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES,
-} from '../../src-main/worker/kernels'
+import { activeWasmKernels, registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES } from '../../src-main/worker/kernels'
 import { SgdMomentum } from '../../src-main/core/sgd'
 import { initWasmBackend, onCpu, relErr, seededValues, withoutLeaks } from '../helpers/wasm'
 
@@ -65,12 +63,16 @@ describe('wasm kernel registry', () => {
   })
 
   it('casts to bool as x ≠ 0, like cpu (stock wasm truncates: 0.5 → false, 256 → false)', async () => {
-    const run = (): number[][] => tf.tidy(() => [
-      Array.from(tf.cast(tf.tensor1d([0.5, 2, 256, -0.5, 0, NaN, -0]), 'bool').dataSync()),
-      Array.from(tf.cast(tf.tensor1d([3, 0, -256], 'int32'), 'bool').dataSync()),
-    ])
+    const run = (): number[][] =>
+      tf.tidy(() => [
+        Array.from(tf.cast(tf.tensor1d([0.5, 2, 256, -0.5, 0, NaN, -0]), 'bool').dataSync()),
+        Array.from(tf.cast(tf.tensor1d([3, 0, -256], 'int32'), 'bool').dataSync()),
+      ])
     const wasm = withoutLeaks(run)
-    expect(wasm).toEqual([[1, 1, 1, 1, 0, 1, 0], [1, 0, 1]])
+    expect(wasm).toEqual([
+      [1, 1, 1, 1, 0, 1, 0],
+      [1, 0, 1],
+    ])
     expect(wasm).toEqual(await onCpu(run))
   })
 
@@ -81,15 +83,23 @@ describe('wasm kernel registry', () => {
     const xv = seededValues(N * 12 * 12 * 1, 1).map((v) => (v + 1) / 2)
     const labels = Int32Array.from(seededValues(N, 2), (v) => Math.floor((v + 1) * 5) % 10)
     const shapes: Record<string, number[]> = {
-      c1: [3, 3, 1, 8], g1: [8], b1: [8], c2: [3, 3, 8, 8], g2: [8], b2: [8], fw: [3 * 3 * 8, 10], fb: [10],
+      c1: [3, 3, 1, 8],
+      g1: [8],
+      b1: [8],
+      c2: [3, 3, 8, 8],
+      g2: [8],
+      b2: [8],
+      fw: [3 * 3 * 8, 10],
+      fb: [10],
     }
-    const init = Object.fromEntries(Object.entries(shapes).map(([k, s], i) => {
-      const n = s.reduce((a, b) => a * b)
-      return [k, k.startsWith('g') ? new Float32Array(n).fill(1) : seededValues(n, 10 + i).map((v) => v * 0.5)]
-    }))
+    const init = Object.fromEntries(
+      Object.entries(shapes).map(([k, s], i) => {
+        const n = s.reduce((a, b) => a * b)
+        return [k, k.startsWith('g') ? new Float32Array(n).fill(1) : seededValues(n, 10 + i).map((v) => v * 0.5)]
+      }),
+    )
     const train = (): Record<string, Float32Array> => {
-      const p = new Map(Object.entries(shapes).map(([k, s]) =>
-        [k, tf.tidy(() => tf.variable(tf.tensor(init[k]!, s), true, `reg.${k}.${Math.random()}`))]))
+      const p = new Map(Object.entries(shapes).map(([k, s]) => [k, tf.tidy(() => tf.variable(tf.tensor(init[k]!, s), true, `reg.${k}.${Math.random()}`))]))
       const v = (k: string): tf.Variable => p.get(k)!
       const bn = (h: tf.Tensor4D, g: string, b: string): tf.Tensor4D => {
         const m = tf.moments(h, [0, 1, 2])

@@ -15,8 +15,24 @@ const SHAPES: Record<string, number[]> = { 'fc.weight': [131, 67], 'fc.bias': [7
 
 /** Parameters after `steps` SGD steps with seeded gradients (the first step creates the momentum). */
 function train(opts: { weightDecay: number; bnL1?: number }, steps = 4): Float32Array[] {
-  const params = new Map(Object.entries(SHAPES).map(([name, shape], i) =>
-    [name, tf.tidy(() => tf.variable(tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), i + 1), shape), true, `sgd-${name}-${Math.random()}`))]))
+  const params = new Map(
+    Object.entries(SHAPES).map(([name, shape], i) => [
+      name,
+      tf.tidy(() =>
+        tf.variable(
+          tf.tensor(
+            seededValues(
+              shape.reduce((a, b) => a * b, 1),
+              i + 1,
+            ),
+            shape,
+          ),
+          true,
+          `sgd-${name}-${Math.random()}`,
+        ),
+      ),
+    ]),
+  )
   const sgd = new SgdMomentum({ lr: 0.1, momentum: 0.9, ...opts })
   for (let s = 0; s < steps; s++) {
     tf.tidy(() => {

@@ -39,15 +39,17 @@ describe('wasm threads in Node', () => {
     const xv = seededValues(8 * 16 * 16 * 4, 1)
     const wv = seededValues(3 * 3 * 4 * 16, 2)
     const fv = seededValues(8 * 8 * 16 * 10, 3)
-    const grads = (): Float32Array[] => tf.tidy(() => {
-      const x = tf.tensor4d(xv, [8, 16, 16, 4])
-      const f = (w: tf.Tensor, d: tf.Tensor): tf.Scalar => {
-        const h = tf.maxPool(tf.relu(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')
-        return tf.sum(tf.square(tf.matMul(tf.reshape(h, [8, 8 * 8 * 16]) as tf.Tensor2D, d as tf.Tensor2D)))
-      }
-      return tf.grads(f)([tf.tensor4d(wv, [3, 3, 4, 16]), tf.tensor2d(fv, [8 * 8 * 16, 10])])
-        .map((g) => g.dataSync() as Float32Array)
-    })
+    const grads = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(xv, [8, 16, 16, 4])
+        const f = (w: tf.Tensor, d: tf.Tensor): tf.Scalar => {
+          const h = tf.maxPool(tf.relu(tf.conv2d(x, w as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')
+          return tf.sum(tf.square(tf.matMul(tf.reshape(h, [8, 8 * 8 * 16]) as tf.Tensor2D, d as tf.Tensor2D)))
+        }
+        return tf
+          .grads(f)([tf.tensor4d(wv, [3, 3, 4, 16]), tf.tensor2d(fv, [8 * 8 * 16, 10])])
+          .map((g) => g.dataSync() as Float32Array)
+      })
     const got = withoutLeaks(grads)
     const cpu = await onCpu(grads)
     got.forEach((g, i) => expect(relErr(g, cpu[i]!)).toBeLessThanOrEqual(2e-5))
@@ -62,20 +64,26 @@ describe('wasm threads in Node', () => {
     const src = readFileSync(resolve('src-main/worker/kernels/wasmThreads.ts'), 'utf8')
     const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
     writeFileSync(join(dir, 'wasmThreads.mjs'), js.outputText)
-    writeFileSync(join(dir, 'inner.mjs'), [
-      "import { parentPort } from 'node:worker_threads'",
-      "import * as tf from '@tensorflow/tfjs'",
-      "import * as wasm from '@tensorflow/tfjs-backend-wasm'",
-      "import { initWasmWithThreads } from './wasmThreads.mjs'",
-      'const state = await initWasmWithThreads(wasm, 2)',
-      'const y = tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync()[0]',
-      'parentPort.postMessage({ state, y })',
-    ].join('\n'))
-    writeFileSync(join(dir, 'outer.mjs'), [
-      "import { Worker } from 'node:worker_threads'",
-      "const w = new Worker(new URL('./inner.mjs', import.meta.url))",
-      "w.on('message', (m) => console.log(JSON.stringify(m)))",
-    ].join('\n'))
+    writeFileSync(
+      join(dir, 'inner.mjs'),
+      [
+        "import { parentPort } from 'node:worker_threads'",
+        "import * as tf from '@tensorflow/tfjs'",
+        "import * as wasm from '@tensorflow/tfjs-backend-wasm'",
+        "import { initWasmWithThreads } from './wasmThreads.mjs'",
+        'const state = await initWasmWithThreads(wasm, 2)',
+        'const y = tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync()[0]',
+        'parentPort.postMessage({ state, y })',
+      ].join('\n'),
+    )
+    writeFileSync(
+      join(dir, 'outer.mjs'),
+      [
+        "import { Worker } from 'node:worker_threads'",
+        "const w = new Worker(new URL('./inner.mjs', import.meta.url))",
+        "w.on('message', (m) => console.log(JSON.stringify(m)))",
+      ].join('\n'),
+    )
     const r = spawnSync(process.execPath, [join(dir, 'outer.mjs')], { encoding: 'utf8', timeout: 60_000 })
     expect(r.signal, `did not exit on its own: ${r.stderr}`).toBeNull()
     expect(r.status, r.stderr).toBe(0)

@@ -52,7 +52,14 @@ export function finiteDifference(ctx: ScoreContext, epsScale = 1): Record<string
   const at = (sign: number) => {
     for (const n of names) {
       const v = network.param(n)
-      tf.tidy(() => v.assign(tf.tensor(theta[n]!.map((t, i) => t + sign * eps * g[n]![i]!), v.shape)))
+      tf.tidy(() =>
+        v.assign(
+          tf.tensor(
+            theta[n]!.map((t, i) => t + sign * eps * g[n]![i]!),
+            v.shape,
+          ),
+        ),
+      )
     }
     return lossGradients(ctx)
   }

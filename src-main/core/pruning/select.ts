@@ -46,7 +46,7 @@ export function normalizedRanks(values: ArrayLike<number>): number[] {
   if (n === 1) return [0]
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!)
   const ranks = new Array<number>(n)
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i
     while (j + 1 < n && values[order[j + 1]!] === values[order[i]!]) j++
     const r = (i + j) / 2 / (n - 1)

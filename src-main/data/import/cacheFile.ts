@@ -174,7 +174,7 @@ export class CacheWriter {
     this.test.flush()
     const testFd = this.test.fd
     const piece = Buffer.allocUnsafe(CHUNK)
-    for (let pos = 0; pos < this.test.bytes; ) {
+    for (let pos = 0; pos < this.test.bytes;) {
       const n = readSync(testFd, piece, 0, Math.min(CHUNK, this.test.bytes - pos), pos)
       this.train.write(piece.subarray(0, n))
       pos += n
@@ -249,7 +249,7 @@ export function readCache(file: string): CacheArrays {
     let pos = MAGIC.length
     const take = (bytes: number) => {
       const out = new ArrayBuffer(bytes)
-      for (let got = 0; got < bytes; ) {
+      for (let got = 0; got < bytes;) {
         const n = readSync(fd, new Uint8Array(out, got), 0, bytes - got, pos + got)
         if (n === 0) throw new Error(`${file} is truncated`)
         got += n

@@ -45,10 +45,14 @@ export function planCifar(top: FileEntry[], all: FileEntry[], problems: { warn(f
   if (!kind) {
     if (!bad.length) return null
     const f = bad[0]!
-    throw new ImportError(f.rel, `${fmt(f.size)} bytes is not a whole number of CIFAR-10 records (3,073 bytes: 1 label + 32×32×3 pixels) nor of CIFAR-100 records (3,074 bytes)`)
+    throw new ImportError(
+      f.rel,
+      `${fmt(f.size)} bytes is not a whole number of CIFAR-10 records (3,073 bytes: 1 label + 32×32×3 pixels) nor of CIFAR-100 records (3,074 bytes)`,
+    )
   }
   const { record, name } = KINDS[kind]
-  for (const f of bad) problems.warn(f.rel, `${fmt(f.size)} bytes is not a whole number of ${fmt(record)}-byte ${name} records (file cut short or not ${name}); skipped`)
+  for (const f of bad)
+    problems.warn(f.rel, `${fmt(f.size)} bytes is not a whole number of ${fmt(record)}-byte ${name} records (file cut short or not ${name}); skipped`)
   const files = named.filter((f) => kinds.get(f) === kind)
   return { format: kind, files, read: (ctx) => readCifar(ctx, kind, files, all) }
 }
@@ -88,7 +92,8 @@ async function readCifar(ctx: ReadContext, kind: Kind, files: FileEntry[], all: 
         for (let k = 0; k < n; k++) {
           const rec = buf.subarray(k * record, (k + 1) * record)
           labels.forEach((max, j) => {
-            if (rec[j]! >= max) throw new ImportError(f.rel, `record ${fmt(r0 + k + 1)} has label ${rec[j]}, but ${name} labels are below ${max}: not a ${name} file`)
+            if (rec[j]! >= max)
+              throw new ImportError(f.rel, `record ${fmt(r0 + k + 1)} has label ${rec[j]}, but ${name} labels are below ${max}: not a ${name} file`)
           })
           const px = rec.subarray(record - PIXELS)
           for (let p = 0; p < 1024; p++) {

@@ -24,11 +24,11 @@ export function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++
+      if (ch === '"' && line[i + 1] === '"') ((cur += '"'), i++)
       else if (ch === '"') quoted = false
       else cur += ch
     } else if (ch === '"') quoted = true
-    else if (ch === ',') out.push(cur.trim()), (cur = '')
+    else if (ch === ',') (out.push(cur.trim()), (cur = ''))
     else cur += ch
   }
   out.push(cur.trim())
@@ -50,7 +50,11 @@ export function planCsv(top: FileEntry[]): FormatPlan | null {
   const train = csvs.filter((f) => splitOfName(f.rel) === 'train')
   const test = csvs.filter((f) => splitOfName(f.rel) === 'test')
   let files: { entry: FileEntry; split: 'train' | 'test' | null }[]
-  if (train.length === 1 && test.length === 1) files = [{ entry: train[0]!, split: 'train' }, { entry: test[0]!, split: 'test' }]
+  if (train.length === 1 && test.length === 1)
+    files = [
+      { entry: train[0]!, split: 'train' },
+      { entry: test[0]!, split: 'test' },
+    ]
   else if (csvs.length === 1) files = [{ entry: csvs[0]!, split: null }]
   else throw new ImportError(csvs.map((f) => f.rel).join(', '), 'several CSV files: keep one, or name them train.csv and test.csv')
   return { format: 'csv', files: files.map((f) => f.entry), read: (ctx) => readCsv(ctx, files) }
@@ -76,12 +80,14 @@ async function readCsv(ctx: ReadContext, files: { entry: FileEntry; split: 'trai
         const fields = splitCsvLine(line)
         if (!header) {
           header = fields
-          if (fields.every((f) => f !== '' && Number.isFinite(Number(f)))) throw new ImportError(entry.rel, 'has no header row (line 1 holds numbers); add a first line naming the columns')
+          if (fields.every((f) => f !== '' && Number.isFinite(Number(f))))
+            throw new ImportError(entry.rel, 'has no header row (line 1 holds numbers); add a first line naming the columns')
           if (!columns) {
             columns = header
             labelIndex = pickLabel(entry.rel, header, ctx.options.labelColumn)
             ctx.writer.begin('float32', header.length - 1, header.length - 1)
-          } else if (header.join(',') !== columns.join(',')) throw new ImportError(entry.rel, `columns differ from ${files[0]!.entry.rel}'s (${columns.join(', ')})`)
+          } else if (header.join(',') !== columns.join(','))
+            throw new ImportError(entry.rel, `columns differ from ${files[0]!.entry.rel}'s (${columns.join(', ')})`)
           continue
         }
         if (fields.length !== header.length) {
@@ -125,9 +131,21 @@ async function readCsv(ctx: ReadContext, files: { entry: FileEntry; split: 'trai
   const inputShape = [columns!.length - 1]
   const detail = `CSV, label column '${columns![labelIndex]}'`
   if (numeric && !integerClasses) {
-    return { task: 'regression', inputShape, classNames: [], yTrain: Float32Array.from(labels.train, Number), yTest: Float32Array.from(labels.test, Number), split, detail }
+    return {
+      task: 'regression',
+      inputShape,
+      classNames: [],
+      yTrain: Float32Array.from(labels.train, Number),
+      yTest: Float32Array.from(labels.test, Number),
+      split,
+      detail,
+    }
   }
-  if (distinct.length > MAX_CLASSES) throw new ImportError(files[0]!.entry.rel, `label column '${columns![labelIndex]}' has ${fmt(distinct.length)} different values; at most ${MAX_CLASSES} classes (or numbers, for regression)`)
+  if (distinct.length > MAX_CLASSES)
+    throw new ImportError(
+      files[0]!.entry.rel,
+      `label column '${columns![labelIndex]}' has ${fmt(distinct.length)} different values; at most ${MAX_CLASSES} classes (or numbers, for regression)`,
+    )
   const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort(byName)
   const index = new Map(classNames.map((n, i) => [n, i]))
   return {

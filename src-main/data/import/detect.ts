@@ -23,11 +23,22 @@ export interface Detected {
 export function detectFormat(root: string, walk: Walk, problems: Problems): Detected {
   for (let depth = 0; depth < 3; depth++) {
     const top = walk.files.filter((f) => !f.rel.includes('/'))
-    const plan = withRoot(root, () => planIdx(top, walk.files) ?? planCifar(top, walk.files, problems) ?? planNpy(top, walk.files) ?? planImageFolder(root, walk) ?? planCsv(top))
+    const plan = withRoot(
+      root,
+      () => planIdx(top, walk.files) ?? planCifar(top, walk.files, problems) ?? planNpy(top, walk.files) ?? planImageFolder(root, walk) ?? planCsv(top),
+    )
     if (plan) {
       const used = new Set(plan.files.map((f) => f.rel))
-      const unused = top.filter((f) => !used.has(f.rel) && !/^(classes|labels|class_names|batches\.meta|fine_label_names|coarse_label_names)\.txt$/i.test(f.rel))
-      if (unused.length) problems.note(`ignored ${fmt(unused.length)} files that are not part of the ${plan.format} data: ${unused.slice(0, 5).map((f) => f.rel).join(', ')}${unused.length > 5 ? ', …' : ''}`)
+      const unused = top.filter(
+        (f) => !used.has(f.rel) && !/^(classes|labels|class_names|batches\.meta|fine_label_names|coarse_label_names)\.txt$/i.test(f.rel),
+      )
+      if (unused.length)
+        problems.note(
+          `ignored ${fmt(unused.length)} files that are not part of the ${plan.format} data: ${unused
+            .slice(0, 5)
+            .map((f) => f.rel)
+            .join(', ')}${unused.length > 5 ? ', …' : ''}`,
+        )
       const at = root
       return { root, walk, plan: { ...plan, read: (ctx) => withRootAsync(at, () => plan.read(ctx)) } }
     }

@@ -79,7 +79,10 @@ export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: 
   }
   if (skip) throw new ImportError(entry.rel, 'truncated: the file ends inside its header')
   if (seen < expected) {
-    throw new ImportError(entry.rel, `truncated: the header promises ${fmt(expected)} records of ${fmt(recordSize)} bytes but the file holds ${fmt(seen)}${carry.length ? ` and ${fmt(carry.length)} bytes` : ''}`)
+    throw new ImportError(
+      entry.rel,
+      `truncated: the header promises ${fmt(expected)} records of ${fmt(recordSize)} bytes but the file holds ${fmt(seen)}${carry.length ? ` and ${fmt(carry.length)} bytes` : ''}`,
+    )
   }
 }
 
@@ -99,7 +102,10 @@ export function planIdx(top: FileEntry[], all: FileEntry[]): FormatPlan | null {
     if (!header) {
       if (looksLikeIdxName(entry.rel)) {
         const magic = Buffer.from(head.subarray(0, 4)).toString('hex').padEnd(8, '?')
-        throw new ImportError(entry.rel, `wrong magic number 0x${magic}: an IDX file starts with 0x00000803 (images) or 0x00000801 (labels)${head.length < 4 ? '; the file is cut short' : ''}`)
+        throw new ImportError(
+          entry.rel,
+          `wrong magic number 0x${magic}: an IDX file starts with 0x00000803 (images) or 0x00000801 (labels)${head.length < 4 ? '; the file is cut short' : ''}`,
+        )
       }
       continue
     }
@@ -115,21 +121,38 @@ export function planIdx(top: FileEntry[], all: FileEntry[]): FormatPlan | null {
     const im = images.filter((f) => split === null || f.split === split)
     const lb = labels.filter((f) => split === null || f.split === split)
     const what = split ?? 'the'
-    if (im.length === 0) throw new ImportError(lb[0]?.entry.rel ?? found[0]!.entry.rel, `no IDX image file for the ${what} split (expected e.g. ${split === 'test' ? 't10k' : 'train'}-images-idx3-ubyte)`)
-    if (lb.length === 0) throw new ImportError(im[0]!.entry.rel, `has no matching IDX labels file (e.g. ${im[0]!.entry.rel.replace(/images-idx\d/, 'labels-idx1')})`)
-    if (im.length > 1 || lb.length > 1) throw new ImportError([...im, ...lb].map((f) => f.entry.rel).join(', '), `several IDX files for the ${what} split; keep one images and one labels file per split`)
+    if (im.length === 0)
+      throw new ImportError(
+        lb[0]?.entry.rel ?? found[0]!.entry.rel,
+        `no IDX image file for the ${what} split (expected e.g. ${split === 'test' ? 't10k' : 'train'}-images-idx3-ubyte)`,
+      )
+    if (lb.length === 0)
+      throw new ImportError(im[0]!.entry.rel, `has no matching IDX labels file (e.g. ${im[0]!.entry.rel.replace(/images-idx\d/, 'labels-idx1')})`)
+    if (im.length > 1 || lb.length > 1)
+      throw new ImportError(
+        [...im, ...lb].map((f) => f.entry.rel).join(', '),
+        `several IDX files for the ${what} split; keep one images and one labels file per split`,
+      )
     const [i, l] = [im[0]!, lb[0]!]
     if (i.header.dims[0] !== l.header.dims[0]) {
-      throw new ImportError(i.entry.rel, `holds ${fmt(i.header.dims[0]!)} images but ${l.entry.rel} holds ${fmt(l.header.dims[0]!)} labels: the counts must agree`)
+      throw new ImportError(
+        i.entry.rel,
+        `holds ${fmt(i.header.dims[0]!)} images but ${l.entry.rel} holds ${fmt(l.header.dims[0]!)} labels: the counts must agree`,
+      )
     }
     return { split, images: i, labels: l }
   })
   const shape = pairs[0]!.images.header.dims.slice(1)
   for (const p of pairs) {
-    if (p.images.header.dims.slice(1).join('x') !== shape.join('x')) throw new ImportError(p.images.entry.rel, `images are ${p.images.header.dims.slice(1).join('×')}, but ${pairs[0]!.images.entry.rel} has ${shape.join('×')}`)
+    if (p.images.header.dims.slice(1).join('x') !== shape.join('x'))
+      throw new ImportError(
+        p.images.entry.rel,
+        `images are ${p.images.header.dims.slice(1).join('×')}, but ${pairs[0]!.images.entry.rel} has ${shape.join('×')}`,
+      )
   }
   const inputShape = shape.length === 2 ? [...shape, 1] : shape
-  if (inputShape.length !== 3 || ![1, 3].includes(inputShape[2]!)) throw new ImportError(pairs[0]!.images.entry.rel, `image shape ${shape.join('×')} is not H×W, H×W×1 or H×W×3`)
+  if (inputShape.length !== 3 || ![1, 3].includes(inputShape[2]!))
+    throw new ImportError(pairs[0]!.images.entry.rel, `image shape ${shape.join('×')} is not H×W, H×W×1 or H×W×3`)
   return {
     format: 'idx',
     files: pairs.flatMap((p) => [p.images.entry, p.labels.entry]),

@@ -27,9 +27,7 @@ export function planImageFolder(root: string, walk: Walk): FormatPlan | null {
   const trainDir = lower.get('train')
   const testDir = lower.get('test')
   const splitLayout = trainDir !== undefined && testDir !== undefined
-  const classDirs = splitLayout
-    ? walk.dirs.filter((d) => d.split('/').length === 2 && (d.startsWith(`${trainDir}/`) || d.startsWith(`${testDir}/`)))
-    : [...top]
+  const classDirs = splitLayout ? walk.dirs.filter((d) => d.split('/').length === 2 && (d.startsWith(`${trainDir}/`) || d.startsWith(`${testDir}/`))) : [...top]
   if (!classDirs.length) return null
   const inClass = walk.files.filter((f) => f.rel.split('/').length === (splitLayout ? 3 : 2))
   const imageLike = (f: FileEntry) => IMAGE_EXT.test(f.rel) || (f.size > 0 && sniffImage(safeHead(f)) !== null)
@@ -95,7 +93,8 @@ async function readImageFolder(
   for (const f of walk.files) {
     const depth = f.rel.split('/').length
     if (depth > (layout ? 3 : 2)) problems.warn(f.rel, 'is nested below a class folder; skipped')
-    else if (depth < (layout ? 3 : 2) && IMAGE_EXT.test(f.rel)) problems.warn(f.rel, `is not inside a class folder (${layout ? 'train/<class>/' : '<class>/'}); skipped`)
+    else if (depth < (layout ? 3 : 2) && IMAGE_EXT.test(f.rel))
+      problems.warn(f.rel, `is not inside a class folder (${layout ? 'train/<class>/' : '<class>/'}); skipped`)
   }
   const items: Item[] = []
   let scanned = 0
@@ -120,12 +119,14 @@ async function readImageFolder(
     })
   }
   for (const split of ['train', 'test'] as const) {
-    if (!used.some((it) => it.split === split)) throw new ImportError(layout ? `${root}/${layout[split]}` : root, `the ${split} split is empty: no images in any class folder`)
+    if (!used.some((it) => it.split === split))
+      throw new ImportError(layout ? `${root}/${layout[split]}` : root, `the ${split} split is empty: no images in any class folder`)
   }
   const [h, w] = chooseSize(root, used, options.resizeTo, problems)
   const rgb = used.filter((it) => it.header.channels === 3).length
   const channels: 1 | 3 = rgb > 0 ? 3 : 1
-  if (rgb > 0 && rgb < used.length) problems.note(`${fmt(used.length - rgb)} grayscale images converted to RGB (gray copied to 3 channels) to match ${fmt(rgb)} colour images`)
+  if (rgb > 0 && rgb < used.length)
+    problems.note(`${fmt(used.length - rgb)} grayscale images converted to RGB (gray copied to 3 channels) to match ${fmt(rgb)} colour images`)
   used = [...used.filter((it) => it.split === 'train'), ...used.filter((it) => it.split === 'test')]
   ctx.writer.begin('uint8', h * w * channels, channels)
   const yTrain: number[] = []
@@ -148,7 +149,10 @@ async function readImageFolder(
     if (++done % 200 === 0) ctx.progress(done, used.length)
   }
   ctx.progress(done, used.length)
-  for (const [split, ys] of [['train', yTrain], ['test', yTest]] as const) {
+  for (const [split, ys] of [
+    ['train', yTrain],
+    ['test', yTest],
+  ] as const) {
     if (!ys.length) throw new ImportError(layout ? `${root}/${layout[split]}` : root, `the ${split} split is empty: none of its images could be decoded`)
   }
   return {
@@ -171,7 +175,8 @@ function chooseClasses(ctx: ReadContext, root: string, classDirs: string[], item
     const test = items.filter((it) => it.cls === cls && it.split === 'test').length
     const where = layout ? `${layout.train}/${cls}` : cls
     if (train + test === 0) ctx.problems.warn(where, 'class folder has no images; skipped')
-    else if (layout && train === 0) ctx.problems.warn(`${layout.test}/${cls}`, `class has test images but no ${layout.train}/${cls} folder with images; skipped`)
+    else if (layout && train === 0)
+      ctx.problems.warn(`${layout.test}/${cls}`, `class has test images but no ${layout.train}/${cls} folder with images; skipped`)
     else {
       if (layout && test === 0) ctx.problems.warn(`${layout.test}/${cls}`, 'class has no test images (missing or empty folder)')
       keep.push(cls)
@@ -199,8 +204,14 @@ function chooseSize(root: string, items: Item[], resizeTo: [number, number] | un
   }
   if (ranked.length > 1) {
     const [top, ...rest] = ranked
-    const list = rest.slice(0, 3).map(([k, s]) => `${k} (${fmt(s.n)}, e.g. ${s.example})`).join(', ')
-    throw new ImportError(root, `images have mixed sizes (height×width): ${top![0]} (${fmt(top![1].n)}), ${list}; import again with resize to ${top![0]} (CLI --resize ${top![1].h}x${top![1].w}, options.resizeTo [${top![1].h}, ${top![1].w}])`)
+    const list = rest
+      .slice(0, 3)
+      .map(([k, s]) => `${k} (${fmt(s.n)}, e.g. ${s.example})`)
+      .join(', ')
+    throw new ImportError(
+      root,
+      `images have mixed sizes (height×width): ${top![0]} (${fmt(top![1].n)}), ${list}; import again with resize to ${top![0]} (CLI --resize ${top![1].h}x${top![1].w}, options.resizeTo [${top![1].h}, ${top![1].w}])`,
+    )
   }
   return [ranked[0]![1].h, ranked[0]![1].w]
 }

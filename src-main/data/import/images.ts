@@ -37,7 +37,8 @@ export function describeContent(buf: Uint8Array): string {
 /** Reads width, height and channels from the header alone; throws a short reason if malformed. */
 export function readImageHeader(buf: Uint8Array): ImageHeader {
   const header = parseHeader(buf)
-  if (header.width * header.height > MAX_PIXELS) throw new Error(`header says ${header.width}×${header.height} pixels, beyond the ${MAX_PIXELS / 1e6}-megapixel limit`)
+  if (header.width * header.height > MAX_PIXELS)
+    throw new Error(`header says ${header.width}×${header.height} pixels, beyond the ${MAX_PIXELS / 1e6}-megapixel limit`)
   return header
 }
 
@@ -94,15 +95,17 @@ export function decodeImage(buf: Uint8Array, header: ImageHeader, channels: 1 | 
     ;({ width, height } = img)
     rgba = img.data
   }
-  if (width !== header.width || height !== header.height) throw new Error(`decoded size ${width}×${height} differs from the header's ${header.width}×${header.height}`)
+  if (width !== header.width || height !== header.height)
+    throw new Error(`decoded size ${width}×${height} differs from the header's ${header.width}×${header.height}`)
   const n = width * height
   const out = new Uint8Array(n * channels)
   if (channels === 1) for (let i = 0; i < n; i++) out[i] = rgba[4 * i]!
-  else for (let i = 0; i < n; i++) {
-    out[3 * i] = rgba[4 * i]!
-    out[3 * i + 1] = rgba[4 * i + 1]!
-    out[3 * i + 2] = rgba[4 * i + 2]!
-  }
+  else
+    for (let i = 0; i < n; i++) {
+      out[3 * i] = rgba[4 * i]!
+      out[3 * i + 1] = rgba[4 * i + 1]!
+      out[3 * i + 2] = rgba[4 * i + 2]!
+    }
   return out
 }
 

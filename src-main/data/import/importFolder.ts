@@ -76,7 +76,10 @@ async function importResolved(dropped: string, options: DatasetImportOptions, ct
     const out = await plan.read({ root, options, problems, writer, thumbnails, progress: (d, t) => progress('reading', d, t) })
     progress('writing', writer.counts.train + writer.counts.test, writer.counts.train + writer.counts.test)
     if (out.yTrain.length !== writer.counts.train || out.yTest.length !== writer.counts.test) throw new Error('labels and rows went out of step')
-    for (const [split, n] of [['train', out.yTrain.length], ['test', out.yTest.length]] as const) {
+    for (const [split, n] of [
+      ['train', out.yTrain.length],
+      ['test', out.yTest.length],
+    ] as const) {
       if (n === 0) throw new ImportError(root, `the ${split} split is empty`)
     }
     const numClasses = out.task === 'regression' ? 1 : out.classNames.length
@@ -138,5 +141,9 @@ function withSize(info: DatasetInfo, file: string): DatasetInfo {
 }
 
 function sortKeys(o: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)))
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  )
 }

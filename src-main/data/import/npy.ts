@@ -50,11 +50,18 @@ export function parseNpyHeader(head: Uint8Array, fileSize: number): NpyHeader {
   if (descr.startsWith('>')) throw new Error(`is big-endian (${descr}); save it little-endian`)
   const item = ITEM[descr]
   if (!item) throw new Error(`dtype '${descr}' is not supported (inputs: uint8 or float32; labels: integers or float32)`)
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number)
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`malformed shape (${shapeText})`)
   const dataOffset = start + len
   const need = shape.reduce((a, b) => a * b, 1) * item.bytes
-  if (fileSize - dataOffset < need) throw new Error(`truncated: shape (${shape.join(', ')}) of ${item.name} needs ${fmt(need)} data bytes but the file holds ${fmt(Math.max(0, fileSize - dataOffset))}`)
+  if (fileSize - dataOffset < need)
+    throw new Error(
+      `truncated: shape (${shape.join(', ')}) of ${item.name} needs ${fmt(need)} data bytes but the file holds ${fmt(Math.max(0, fileSize - dataOffset))}`,
+    )
   return { descr, shape, dataOffset }
 }
 
@@ -89,26 +96,36 @@ export function planNpy(top: FileEntry[], all: FileEntry[]): FormatPlan | null {
     const ys = mine.filter((p) => role(p.entry.rel) === 'y')
     const what = split ? `${split} ` : ''
     if (xs.length !== 1 || ys.length !== 1) {
-      throw new ImportError(mine.map((p) => p.entry.rel).join(', ') || `(no ${what}files)`, `expected one ${what}inputs file and one ${what}labels file, e.g. x_${split ?? 'train'}.npy and y_${split ?? 'train'}.npy`)
+      throw new ImportError(
+        mine.map((p) => p.entry.rel).join(', ') || `(no ${what}files)`,
+        `expected one ${what}inputs file and one ${what}labels file, e.g. x_${split ?? 'train'}.npy and y_${split ?? 'train'}.npy`,
+      )
     }
     const x = xs[0]!
     const y = ys[0]!
     if (!['|u1', '<f4'].includes(x.header.descr)) throw new ImportError(x.entry.rel, `inputs must be uint8 or float32, not ${ITEM[x.header.descr]!.name}`)
-    if (y.header.shape.length !== 1 && !(y.header.shape.length === 2 && y.header.shape[1] === 1)) throw new ImportError(y.entry.rel, `labels must be one-dimensional (N,), not (${y.header.shape.join(', ')})`)
-    if (x.header.shape[0] !== y.header.shape[0]) throw new ImportError(x.entry.rel, `holds ${fmt(x.header.shape[0] ?? 0)} examples but ${y.entry.rel} holds ${fmt(y.header.shape[0] ?? 0)} labels: the counts must agree`)
+    if (y.header.shape.length !== 1 && !(y.header.shape.length === 2 && y.header.shape[1] === 1))
+      throw new ImportError(y.entry.rel, `labels must be one-dimensional (N,), not (${y.header.shape.join(', ')})`)
+    if (x.header.shape[0] !== y.header.shape[0])
+      throw new ImportError(
+        x.entry.rel,
+        `holds ${fmt(x.header.shape[0] ?? 0)} examples but ${y.entry.rel} holds ${fmt(y.header.shape[0] ?? 0)} labels: the counts must agree`,
+      )
     if (x.header.shape.length < 2) throw new ImportError(x.entry.rel, `inputs must be (N, features) or (N, H, W[, C]), not (${x.header.shape.join(', ')})`)
     return { split, x, y }
   })
   const base = pairs[0]!.x
   const rowShape = base.header.shape.slice(1)
   for (const p of pairs) {
-    if (p.x.header.shape.slice(1).join() !== rowShape.join() || p.x.header.descr !== base.header.descr) throw new ImportError(p.x.entry.rel, `shape or dtype differs from ${base.entry.rel}`)
+    if (p.x.header.shape.slice(1).join() !== rowShape.join() || p.x.header.descr !== base.header.descr)
+      throw new ImportError(p.x.entry.rel, `shape or dtype differs from ${base.entry.rel}`)
   }
   const inputShape = rowShape.length === 2 ? [...rowShape, 1] : rowShape
   if (inputShape.length === 3 && [1, 3].includes(inputShape[0]!) && ![1, 3].includes(inputShape[2]!)) {
     throw new ImportError(base.entry.rel, `looks channels-first (N, ${rowShape.join(', ')}); save it as (N, H, W, C)`)
   }
-  if (inputShape.length > 3 || (inputShape.length === 3 && ![1, 3].includes(inputShape[2]!))) throw new ImportError(base.entry.rel, `inputs must be (N, features), (N, H, W) or (N, H, W, 1|3), not (N, ${rowShape.join(', ')})`)
+  if (inputShape.length > 3 || (inputShape.length === 3 && ![1, 3].includes(inputShape[2]!)))
+    throw new ImportError(base.entry.rel, `inputs must be (N, features), (N, H, W) or (N, H, W, 1|3), not (N, ${rowShape.join(', ')})`)
   return { format: 'npy', files: pairs.flatMap((p) => [p.x.entry, p.y.entry]), read: (ctx) => readNpy(ctx, pairs, inputShape, all) }
 }
 
@@ -121,14 +138,34 @@ function readLabels(f: NpyFile): Float64Array {
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     const o = i * item.bytes
-    out[i] = descr === '|u1' ? raw[o]! : descr === '|i1' ? view.getInt8(o) : descr === '<u2' ? view.getUint16(o, true) : descr === '<i2' ? view.getInt16(o, true)
-      : descr === '<i4' ? view.getInt32(o, true) : descr === '<u4' ? view.getUint32(o, true) : descr === '<i8' ? Number(view.getBigInt64(o, true))
-      : descr === '<f4' ? view.getFloat32(o, true) : view.getFloat64(o, true)
+    out[i] =
+      descr === '|u1'
+        ? raw[o]!
+        : descr === '|i1'
+          ? view.getInt8(o)
+          : descr === '<u2'
+            ? view.getUint16(o, true)
+            : descr === '<i2'
+              ? view.getInt16(o, true)
+              : descr === '<i4'
+                ? view.getInt32(o, true)
+                : descr === '<u4'
+                  ? view.getUint32(o, true)
+                  : descr === '<i8'
+                    ? Number(view.getBigInt64(o, true))
+                    : descr === '<f4'
+                      ? view.getFloat32(o, true)
+                      : view.getFloat64(o, true)
   }
   return out
 }
 
-async function readNpy(ctx: ReadContext, pairs: { split: 'train' | 'test' | null; x: NpyFile; y: NpyFile }[], inputShape: number[], all: FileEntry[]): Promise<ReadOutcome> {
+async function readNpy(
+  ctx: ReadContext,
+  pairs: { split: 'train' | 'test' | null; x: NpyFile; y: NpyFile }[],
+  inputShape: number[],
+  all: FileEntry[],
+): Promise<ReadOutcome> {
   const float = pairs[0]!.x.header.descr === '<f4'
   const feat = inputShape.reduce((a, b) => a * b, 1)
   const channels = inputShape.length === 3 ? inputShape[2]! : feat
@@ -175,7 +212,8 @@ async function readNpy(ctx: ReadContext, pairs: { split: 'train' | 'test' | null
           }
           ctx.writer.add(split, row)
           ;(split === 'train' ? yTrain : yTest).push(y)
-          if (isImage && split === 'train' && !regression) ctx.thumbnails.offer(y, float ? toBytes(row) : (row as Uint8Array), inputShape[0]!, inputShape[1]!, channels)
+          if (isImage && split === 'train' && !regression)
+            ctx.thumbnails.offer(y, float ? toBytes(row) : (row as Uint8Array), inputShape[0]!, inputShape[1]!, channels)
         }
         done += k
         ctx.progress(done, total)

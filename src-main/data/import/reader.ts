@@ -67,7 +67,11 @@ export function namesFromFile(files: FileEntry[], candidates: string[], count: n
     const entry = files.find((f) => f.rel.toLowerCase() === name)
     if (!entry || entry.size > 1 << 20) continue
     try {
-      const lines = readHead(entry, entry.size).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+      const lines = readHead(entry, entry.size)
+        .toString('utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
       if (lines.length === count) return lines
     } catch {
       // a names file we cannot read just means generic names

@@ -224,7 +224,9 @@ function waitDone(ctrl: Int32Array, chunks: number): void {
   const deadline = performance.now() + ANSWER_TIMEOUT_MS
   for (let done = Atomics.load(ctrl, DONE); done !== chunks; done = Atomics.load(ctrl, DONE)) {
     if (performance.now() > deadline) {
-      throw new Error(`a kernel helper thread did not finish its part within ${ANSWER_TIMEOUT_MS / 1000} s (set SPLINE_LAB_GEMM_THREADS=1 to train without helpers)`)
+      throw new Error(
+        `a kernel helper thread did not finish its part within ${ANSWER_TIMEOUT_MS / 1000} s (set SPLINE_LAB_GEMM_THREADS=1 to train without helpers)`,
+      )
     }
     Atomics.wait(ctrl, DONE, done, 100)
   }
@@ -234,14 +236,14 @@ function waitDone(ctrl: Int32Array, chunks: number): void {
  * C = Aᵀ·B (simd/gemm.wat's gemmTN, byte pointers and strides) over columns 0..N, in bands of
  * columns over the helpers. Returns false where the SIMD module is not available.
  */
-export function gemmTN(
-  backend: BackendWasm, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-  M: number, K: number, N: number,
-): boolean {
+export function gemmTN(backend: BackendWasm, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): boolean {
   const simd = gemmSimd(backend)
   if (simd === null) return false
   const split = run(backend, {
-    op: OPS.gemmTN, total: N, align: 8, work: M * K * N,
+    op: OPS.gemmTN,
+    total: N,
+    align: 8,
+    work: M * K * N,
     args: [a, lda, b, ldb, c, ldc, M, K],
     local: (lo, hi) => simd.gemmTN(a, lda, b, ldb, c, ldc, M, K, lo, hi),
   })
@@ -255,7 +257,10 @@ export function transpose(backend: BackendWasm, src: number, dst: number, R: num
   const simd = gemmSimd(backend)
   if (simd === null) return false
   run(backend, {
-    op: OPS.transpose, total: R, align: 4, work: R * C * 8,
+    op: OPS.transpose,
+    total: R,
+    align: 4,
+    work: R * C * 8,
     args: [src, dst, R, C],
     local: (lo, hi) => simd.transpose(src + lo * C * 4, dst + lo * 4, hi - lo, C, R),
   })
@@ -264,14 +269,25 @@ export function transpose(backend: BackendWasm, src: number, dst: number, R: num
 
 /** simd/sgd.wat's update over n elements (a multiple of 4), in bands. False without the module. */
 export function sgdMomentum(
-  backend: BackendWasm, theta: number, v: number, g: number, outTheta: number, outV: number, n: number,
-  lr: number, mu: number, wd: number,
+  backend: BackendWasm,
+  theta: number,
+  v: number,
+  g: number,
+  outTheta: number,
+  outV: number,
+  n: number,
+  lr: number,
+  mu: number,
+  wd: number,
 ): boolean {
   const simd = sgdSimd(backend)
   if (simd === null) return false
   const at = (p: number, lo: number): number => p + lo * 4
   run(backend, {
-    op: OPS.sgdMomentum, total: n, align: 4, work: n * 8,
+    op: OPS.sgdMomentum,
+    total: n,
+    align: 4,
+    work: n * 8,
     args: [theta, v, g, outTheta, outV],
     floats: [lr, mu, wd],
     local: (lo, hi) => simd.sgdMomentum(at(theta, lo), at(v, lo), at(g, lo), at(outTheta, lo), at(outV, lo), hi - lo, lr, mu, wd),

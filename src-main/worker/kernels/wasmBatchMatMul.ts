@@ -15,10 +15,7 @@
  * one right operand); what follows is the XNNPACK path for the rest and for runtimes without it.
  */
 import * as tf from '@tensorflow/tfjs'
-import {
-  asWasm, dispose, f32, transposeLast2, view,
-  type KernelArgs, type WasmKernel, type WasmKernelFunc,
-} from './util'
+import { asWasm, dispose, f32, transposeLast2, view, type KernelArgs, type WasmKernel, type WasmKernelFunc } from './util'
 import { gemmProduct } from './wasmGemm'
 
 // Below this many multiply-adds the scalar loop beats transposing plus XNNPACK's operator set-up
@@ -46,9 +43,7 @@ function create(stock: tf.KernelConfig | undefined): WasmKernelFunc {
     const inner = b.shape[transposeB ? rb - 1 : rb - 2]
     if (inner !== K || M * K * N * batch < MIN_MACS || M * N * K === 0) return stockFn(args)
     // Throws on batch dims that do not broadcast, with the stock kernel's message.
-    const outShape = tf.broadcast_util
-      .assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
-      .concat([M, N])
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)).concat([M, N])
     // Batch dims that broadcast only partly (e.g. [2,1] with [1,3]) are left to the stock loop.
     if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return stockFn(args)
     const ours = gemmProduct(backend, a, b, transposeA, transposeB, M, K, N, batchA, batchB, outShape)
@@ -107,8 +102,16 @@ function packSmallerIsCheaper(M: number, K: number, N: number): boolean {
 }
 
 function swapped(
-  backend: tf.KernelBackend, stockFn: WasmKernelFunc, a: tf.TensorInfo, b: tf.TensorInfo,
-  M: number, K: number, N: number, tA: boolean, tB: boolean, outShape: number[],
+  backend: tf.KernelBackend,
+  stockFn: WasmKernelFunc,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  M: number,
+  K: number,
+  N: number,
+  tA: boolean,
+  tB: boolean,
+  outShape: number[],
 ): tf.TensorInfo {
   const lhs = tB ? null : transposeLast2(backend, b, 1) // op(b)ᵀ: [N, K]
   const rhs = tA ? null : transposeLast2(backend, a, 1) // op(a)ᵀ: [K, M]
@@ -128,8 +131,16 @@ function swapped(
 }
 
 function perItem(
-  backend: tf.KernelBackend, stockFn: WasmKernelFunc, a: tf.TensorInfo, b: tf.TensorInfo,
-  batchA: number, batch: number, M: number, K: number, N: number, outShape: number[],
+  backend: tf.KernelBackend,
+  stockFn: WasmKernelFunc,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  batchA: number,
+  batch: number,
+  M: number,
+  K: number,
+  N: number,
+  outShape: number[],
 ): tf.TensorInfo {
   const w = asWasm(backend)
   const out = w.makeOutput(outShape, 'float32')

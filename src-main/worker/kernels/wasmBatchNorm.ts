@@ -68,8 +68,15 @@ function split(values: Float64Array): { hi: Float32Array; lo: Float32Array } {
  * period, to `out`. `parts` is 2 (forward: s, t) or 3 (backward: s, t, u).
  */
 function simdSums(
-  backend: BackendWasm, simd: BatchNormSimd, scratch: Scratch, x: tf.TensorInfo, dy: tf.TensorInfo | null,
-  shift: Float64Array, C: number, rows4: number, out: Sums,
+  backend: BackendWasm,
+  simd: BatchNormSimd,
+  scratch: Scratch,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo | null,
+  shift: Float64Array,
+  C: number,
+  rows4: number,
+  out: Sums,
 ): void {
   const L = 4 * C
   const k = scratch.alloc(L * 4)

@@ -23,9 +23,7 @@ type Attrs = tf.Conv2DBackpropFilterAttrs & { dilations?: Dilations }
 /** Fills colsT for batch items [n0, n1) from xT, x made channel-major ([CI, N·H·W]) so that each
  * colsT row is filled by unit-stride (for stride 1) reads and writes. Every element is written
  * because wasm malloc does not zero memory. */
-function im2colT(
-  xT: Float32Array, cols: Float32Array, info: tf.backend_util.Conv2DInfo, n0: number, n1: number,
-): void {
+function im2colT(xT: Float32Array, cols: Float32Array, info: tf.backend_util.Conv2DInfo, n0: number, n1: number): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW } = info
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info
   const { dilationHeight: dh, dilationWidth: dw } = info
@@ -65,9 +63,7 @@ function im2colT(
 /** Stride 1, 'same'-sized output: a colsT row is its channel of x shifted by one flat offset
  * ((kh − top)·W + kw − left), except where the window hangs over an image edge. So: one block
  * copy per row, then zero those edge rows/columns. 4.4 → 0.6 ms for the bench cnn's conv2. */
-function sameStride1(
-  xT: Float32Array, cols: Float32Array, info: tf.backend_util.Conv2DInfo, n0: number, n1: number,
-): void {
+function sameStride1(xT: Float32Array, cols: Float32Array, info: tf.backend_util.Conv2DInfo, n0: number, n1: number): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI, filterHeight: KH, filterWidth: KW } = info
   const { top, left } = info.padInfo
   const HW = H * W
@@ -107,15 +103,10 @@ function sameStride1(
   }
 }
 
-function conv2DBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap
-  backend: tf.KernelBackend
-  attrs?: tf.NamedAttrMap
-}): tf.TensorInfo {
+function conv2DBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as unknown as BackendWasm
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo }
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape, dilations = 1 } =
-    args.attrs as unknown as Attrs
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape, dilations = 1 } = args.attrs as unknown as Attrs
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(`Conv2DBackpropFilter (wasm): only NHWC is supported, got ${dataFormat}`)
   }
@@ -123,8 +114,15 @@ function conv2DBackpropFilterWasm(args: {
     throw new Error(`Conv2DBackpropFilter (wasm): float32 only, got ${x.dtype}/${dy.dtype}`)
   }
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, dilations, pad,
-    dimRoundingMode, false, 'channelsLast')
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  )
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info
   // The geometry is recomputed from attrs, so a dy that disagrees would silently mix rows. It
   // happens through autodiff with dimRoundingMode 'ceil'/'round': tfjs-core's Conv2D gradient
@@ -132,8 +130,8 @@ function conv2DBackpropFilterWasm(args: {
   const expected = [N, OH, OW, CO]
   if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
     throw new Error(
-      `Conv2DBackpropFilter (wasm): dy shape [${dy.shape}] does not match the conv output ` +
-      `[${expected}] for x [${x.shape}], filter [${filterShape}]`)
+      `Conv2DBackpropFilter (wasm): dy shape [${dy.shape}] does not match the conv output ` + `[${expected}] for x [${x.shape}], filter [${filterShape}]`,
+    )
   }
 
   const matMul = tf.getKernel(tf.BatchMatMul, BACKEND)
@@ -141,8 +139,7 @@ function conv2DBackpropFilterWasm(args: {
   const K = info.filterHeight * info.filterWidth * info.inChannels
   const perItem = OH * OW
   if (K * perItem * N === 0) {
-    return backend.makeOutput([...info.filterShape], 'float32', undefined,
-      new Float32Array(tf.util.sizeFromShape(info.filterShape)))
+    return backend.makeOutput([...info.filterShape], 'float32', undefined, new Float32Array(tf.util.sizeFromShape(info.filterShape)))
   }
   const chunk = Math.max(1, Math.min(N, Math.floor(MAX_COLS_ELEMENTS / Math.max(1, K * perItem))))
 
@@ -161,8 +158,7 @@ function conv2DBackpropFilterWasm(args: {
     im2colT(xHeap, backend.typedArrayFromHeap(cols) as Float32Array, info, n0, n1)
     if (dyPart !== null) {
       const dyHeap = backend.typedArrayFromHeap(dy) as Float32Array
-      ;(backend.typedArrayFromHeap(dyPart) as Float32Array)
-        .set(dyHeap.subarray(n0 * perItem * CO, n1 * perItem * CO))
+      ;(backend.typedArrayFromHeap(dyPart) as Float32Array).set(dyHeap.subarray(n0 * perItem * CO, n1 * perItem * CO))
     }
     const b: tf.TensorInfo = dyPart ?? { dataId: dy.dataId, shape: [1, M, CO], dtype: 'float32' }
     const out = matMul.kernelFunc({

@@ -8,25 +8,30 @@
  * matmul then col2im scatter-add in JS, measured 11.6 ms (the scatter dominates) and was dropped.
  */
 import * as tf from '@tensorflow/tfjs'
-import {
-  asWasm, dispose, f32, runKernel, type KernelArgs, type WasmKernel, type WasmKernelFunc,
-} from './util'
+import { asWasm, dispose, f32, runKernel, type KernelArgs, type WasmKernel, type WasmKernelFunc } from './util'
 
 function geometry(args: KernelArgs) {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo }
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    args.attrs as unknown as tf.Conv2DBackpropInputAttrs
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
     throw new Error(`Conv2DBackpropInput (wasm): only NHWC is supported, got ${dataFormat}`)
   }
   const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filter.shape as [number, number, number, number], strides, 1, pad,
-    dimRoundingMode, false, 'channelsLast')
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  )
   const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels]
   if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
     throw new Error(
       `Conv2DBackpropInput (wasm): dy shape [${dy.shape}] does not match the conv output ` +
-      `[${expected}] for input [${inputShape}], filter [${filter.shape}]`)
+        `[${expected}] for input [${inputShape}], filter [${filter.shape}]`,
+    )
   }
   return { dy, filter, info }
 }
@@ -52,8 +57,7 @@ function backpropInput(stockFn: WasmKernelFunc, args: KernelArgs): tf.TensorInfo
   for (let kh = 0; kh < KH; kh++)
     for (let kw = 0; kw < KW; kw++)
       for (let ci = 0; ci < CI; ci++)
-        for (let co = 0; co < CO; co++)
-          g[((kh * KW + kw) * CO + co) * CI + ci] = f[(((KH - 1 - kh) * KW + (KW - 1 - kw)) * CI + ci) * CO + co]
+        for (let co = 0; co < CO; co++) g[((kh * KW + kw) * CO + co) * CI + ci] = f[(((KH - 1 - kh) * KW + (KW - 1 - kw)) * CI + ci) * CO + co]
   if (dyd !== null) {
     const d = f32(w, dyd)
     const s = f32(w, dy)
@@ -68,7 +72,17 @@ function backpropInput(stockFn: WasmKernelFunc, args: KernelArgs): tf.TensorInfo
   const out = runKernel(tf.Conv2D, {
     inputs: { x: dyd ?? dy, filter: wf },
     backend: args.backend,
-    attrs: { strides: 1, pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dilations: 1 } as unknown as tf.NamedAttrMap,
+    attrs: {
+      strides: 1,
+      pad: [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: 1,
+    } as unknown as tf.NamedAttrMap,
   })
   dispose(args.backend, wf, dyd)
   return out

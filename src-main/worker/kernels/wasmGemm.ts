@@ -31,8 +31,17 @@ const MAX_PADDED = 1 << 16
 
 /** op(a)·op(b) into a new tensor of `outShape`, or null where this path does not apply. */
 export function gemmProduct(
-  backend: tf.KernelBackend, a: tf.TensorInfo, b: tf.TensorInfo, tA: boolean, tB: boolean,
-  M: number, K: number, N: number, batchA: number, batchB: number, outShape: number[],
+  backend: tf.KernelBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  M: number,
+  K: number,
+  N: number,
+  batchA: number,
+  batchB: number,
+  outShape: number[],
 ): tf.TensorInfo | null {
   const w = asWasm(backend)
   if (batchB !== 1 || (batchA !== 1 && tA) || K > MAX_DEPTH) return null

@@ -21,8 +21,7 @@ function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
   if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new Error(`MaxPoolGrad (wasm): float32 only, got ${input.dtype}/${dy.dtype}`)
   }
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode)
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode)
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: KH, effectiveFilterWidth: KW } = info
   const { top, left } = info.padInfo

@@ -27,8 +27,22 @@ function sgdMomentumKernelFunc(args: KernelArgs): tf.TensorInfo[] {
   // Whole groups of four in SIMD, in bands over the kernel helper threads where there are some
   // (gemmThreads.ts); the rest, or all of it without the SIMD module, in JavaScript.
   const groups = n - (n % 4)
-  const bulk = groups > 0 && sgdMomentum(w, heapOffset(w, theta.dataId), heapOffset(w, v.dataId), heapOffset(w, g.dataId),
-    heapOffset(w, outTheta.dataId), heapOffset(w, outV.dataId), groups, lr, momentum, weightDecay) ? groups : 0
+  const bulk =
+    groups > 0 &&
+    sgdMomentum(
+      w,
+      heapOffset(w, theta.dataId),
+      heapOffset(w, v.dataId),
+      heapOffset(w, g.dataId),
+      heapOffset(w, outTheta.dataId),
+      heapOffset(w, outV.dataId),
+      groups,
+      lr,
+      momentum,
+      weightDecay,
+    )
+      ? groups
+      : 0
   const [th, vv, gg, ot, ov] = [theta, v, g, outTheta, outV].map((t) => f32(w, t)) as Float32Array[]
   const [lr32, mu32, wd32] = [f(lr), f(momentum), f(weightDecay)]
   for (let i = bulk; i < n; i++) {

@@ -68,8 +68,7 @@ function factoryPrelude(): string {
   const head = readFileSync(req.resolve('@tensorflow/tfjs-backend-wasm'), 'utf8').slice(0, 8000)
   const vars = [...head.matchAll(/^var (require\$\$\d+) = require\('([\w:/-]+)'\);$/gm)]
   if (vars.length === 0) throw new Error('unexpected tfjs-backend-wasm bundle layout')
-  return vars.map((m) => `var ${m[1]} = require(${JSON.stringify(m[2])});`).join('') +
-    'var commonjsGlobal = globalThis;\n'
+  return vars.map((m) => `var ${m[1]} = require(${JSON.stringify(m[2])});`).join('') + 'var commonjsGlobal = globalThis;\n'
 }
 
 interface Patch {
@@ -207,9 +206,7 @@ export interface InitOptions {
  * on any failure the backend is left uninitialised with threading switched off, so the next
  * tf.setBackend('wasm') starts the single-threaded binary.
  */
-export async function initWasmWithThreads(
-  wasm: WasmModule, count: number, options: InitOptions = {},
-): Promise<WasmThreadsState> {
+export async function initWasmWithThreads(wasm: WasmModule, count: number, options: InitOptions = {}): Promise<WasmThreadsState> {
   const why = blocker(wasm, count, options.sharedMemory === true)
   if (why !== null) return (state = { requested: count, threads: 1, reason: why })
   let p: Patch | null = null

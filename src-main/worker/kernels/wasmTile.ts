@@ -18,10 +18,7 @@ function replicate(dst: Heap, start: number, len: number, times: number): void {
   }
 }
 
-function tileInto(
-  src: Heap, dst: Heap, xShape: number[], reps: number[], d: number, s: number, o: number,
-  srcStride: number[], dstStride: number[],
-): void {
+function tileInto(src: Heap, dst: Heap, xShape: number[], reps: number[], d: number, s: number, o: number, srcStride: number[], dstStride: number[]): void {
   const n = xShape[d]!
   if (d === xShape.length - 1) {
     dst.set(src.subarray(s, s + n), o)

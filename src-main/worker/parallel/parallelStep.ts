@@ -96,7 +96,12 @@ export async function closeParallelTrainers(): Promise<void> {
 export function defaultReplicaPath(): string {
   const here = dirname(fileURLToPath(import.meta.url))
   // next to the trainer bundle, from a chunk, from the bench bundle (out/bench), from the sources
-  const candidates = [join(here, 'trainReplica.js'), join(here, '../trainReplica.js'), join(here, '../main/trainReplica.js'), resolve(here, '../../../out/main/trainReplica.js')]
+  const candidates = [
+    join(here, 'trainReplica.js'),
+    join(here, '../trainReplica.js'),
+    join(here, '../main/trainReplica.js'),
+    resolve(here, '../../../out/main/trainReplica.js'),
+  ]
   const found = candidates.find((p) => existsSync(p))
   if (!found) throw new Error(`replica bundle not found (looked in ${candidates.join(', ')}); run 'npm run build'`)
   return found
@@ -188,7 +193,18 @@ class Trainer implements ParallelTrainer {
       const path = this.o.replicaPath ?? defaultReplicaPath()
       for (let i = 1; i < n; i++) {
         const buffer = new SharedArrayBuffer(replicaBytes(this.layout))
-        replicas.push(new ReplicaHandle(path, { index: i, backend, spec: network.spec, numClasses: this.o.numClasses, layout: this.layout, buffer, weights, faults: this.o.faults?.[i - 1] }))
+        replicas.push(
+          new ReplicaHandle(path, {
+            index: i,
+            backend,
+            spec: network.spec,
+            numClasses: this.o.numClasses,
+            layout: this.layout,
+            buffer,
+            weights,
+            faults: this.o.faults?.[i - 1],
+          }),
+        )
       }
       live.add(this)
       this.replicas = replicas
@@ -201,7 +217,8 @@ class Trainer implements ParallelTrainer {
       const mine = { backend: tf.getBackend(), ...wasm(tf.getBackend(), activeWasmKernels(), wasmThreadsState().threads) }
       for (const [i, r] of ready.entries()) {
         const theirs = { backend: r.backend, ...wasm(r.backend, r.kernels, r.threads) }
-        if (JSON.stringify(theirs) !== JSON.stringify(mine)) throw new Error(`replica ${i + 1} runs ${JSON.stringify(theirs)}, this trainer ${JSON.stringify(mine)}`)
+        if (JSON.stringify(theirs) !== JSON.stringify(mine))
+          throw new Error(`replica ${i + 1} runs ${JSON.stringify(theirs)}, this trainer ${JSON.stringify(mine)}`)
       }
     } catch (err) {
       this.replicas = replicas
@@ -309,7 +326,11 @@ class Trainer implements ParallelTrainer {
       const parts: BnBatchStats[] = [{ mean: s.mean.dataSync(), variance: s.variance.dataSync(), count: s.count }]
       replicas.forEach((r, i) => {
         const at = slot.offset
-        parts.push({ mean: r.views.bn.subarray(at, at + slot.channels), variance: r.views.bn.subarray(at + slot.channels, at + 2 * slot.channels), count: sizes[i + 1]! * perExample })
+        parts.push({
+          mean: r.views.bn.subarray(at, at + slot.channels),
+          variance: r.views.bn.subarray(at + slot.channels, at + 2 * slot.channels),
+          count: sizes[i + 1]! * perExample,
+        })
       })
       const all = combineBnStats(parts)
       tf.dispose([s.mean, s.variance])

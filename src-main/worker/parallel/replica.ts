@@ -45,9 +45,7 @@ export interface ReplicaFaults {
 }
 
 /** Messages a replica posts (only during start-up: steps are signalled through shared memory). */
-export type FromReplica =
-  | { type: 'ready'; backend: string; kernels: string[]; threads: number }
-  | { type: 'failed'; error: string }
+export type FromReplica = { type: 'ready'; backend: string; kernels: string[]; threads: number } | { type: 'failed'; error: string }
 
 const port = parentPort
 if (!port) throw new Error('the replica must run as a worker thread')

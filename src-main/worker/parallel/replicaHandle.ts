@@ -26,7 +26,10 @@ export class ReplicaHandle {
   private issued = 0
   private stopping = false
 
-  constructor(path: string, readonly init: ReplicaInit) {
+  constructor(
+    path: string,
+    readonly init: ReplicaInit,
+  ) {
     this.views = replicaViews(init.buffer, init.layout)
     this.worker = new Worker(path, { workerData: init })
     // Idle replicas must not keep a process alive whose owner forgot dispose(); while a step is

@@ -86,12 +86,13 @@ export function decideTrainWorkers(setting: TrainWorkersSetting | undefined, ctx
   const byBatch = Math.floor(ctx.batchSize / MIN_SHARD)
   if (byBatch < 2) return one(`batch ${ctx.batchSize} < ${2 * MIN_SHARD}`)
   const costs = countCosts(ctx.spec)
-  const gemm = ctx.backend === 'wasm' ? ctx.gemmThreads ?? 1 : 1
+  const gemm = ctx.backend === 'wasm' ? (ctx.gemmThreads ?? 1) : 1
   const dense = costs.layers.filter((l) => l.kind === 'dense').reduce((a, l) => a + l.flops, 0) / Math.max(1, costs.flops)
   if (gemm > 1 && dense >= AUTO_DENSE_SHARE) return one(`dense layers (${Math.round(dense * 100)} % of the FLOPs) already run on ${gemm} threads`)
   const batchFlops = costs.flops * ctx.batchSize
   if (batchFlops < AUTO_MIN_BATCH_FLOPS) return one(`${(batchFlops / 1e6).toFixed(1)} MFLOP per batch is too little to share`)
-  if (batchFlops / costs.params < AUTO_MIN_FLOPS_PER_PARAM) return one(`${Math.round(batchFlops / costs.params)} FLOP per parameter per batch: per-weight work dominates`)
+  if (batchFlops / costs.params < AUTO_MIN_FLOPS_PER_PARAM)
+    return one(`${Math.round(batchFlops / costs.params)} FLOP per parameter per batch: per-weight work dominates`)
   if (costs.flops * ctx.runExamples < AUTO_MIN_RUN_FLOPS) return one('too short a run to pay for starting replicas')
   const workers = Math.min(cores, byBatch, AUTO_MAX)
   return { workers, why: `${workers} of ${cores} cores` }

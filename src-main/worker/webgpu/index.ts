@@ -51,7 +51,9 @@ export async function prepareWebgpu(platform: WebgpuPlatform, forced: boolean, o
     if (!found) throw new Error(NO_ADAPTER)
     out.adapter = summarizeAdapter(found)
     if (out.adapter.cpu) {
-      throw new SkippedAdapter(`skipped: CPU adapter (${describeAdapter({ ...out.adapter, cpu: false })}) trains slower than wasm; force it with --backend webgpu`)
+      throw new SkippedAdapter(
+        `skipped: CPU adapter (${describeAdapter({ ...out.adapter, cpu: false })}) trains slower than wasm; force it with --backend webgpu`,
+      )
     }
   }
   const gpu = await platform.gpu()

@@ -61,6 +61,9 @@ export function probeAdapter(dawnEntry: string): Promise<AdapterLike | null> {
 
 /** The child's last error line, without Dawn's limit warnings. */
 function lastMeaningfulLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Warning:') && !/^at /.test(l))
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('Warning:') && !/^at /.test(l))
   return (lines.find((l) => /Error/.test(l)) ?? lines.at(-1) ?? '').slice(0, 200)
 }

@@ -25,7 +25,17 @@ export function stackedEpochGrids(c: ThemeColors, upper: { top: number; height: 
     ],
     xAxis: [
       { type: 'value' as const, gridIndex: 0, min: 'dataMin' as const, max: 'dataMax' as const, minInterval: 1, ...axis, axisLabel: { show: false } },
-      { type: 'value' as const, gridIndex: 1, min: 'dataMin' as const, max: 'dataMax' as const, minInterval: 1, name: 'epoch', nameLocation: 'middle' as const, nameGap: 22, ...axis },
+      {
+        type: 'value' as const,
+        gridIndex: 1,
+        min: 'dataMin' as const,
+        max: 'dataMax' as const,
+        minInterval: 1,
+        name: 'epoch',
+        nameLocation: 'middle' as const,
+        nameGap: 22,
+        ...axis,
+      },
     ],
   }
 }

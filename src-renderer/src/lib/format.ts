@@ -38,7 +38,6 @@ export function shortDataset(id: string): string {
   return id.replace(/^builtin:/, '')
 }
 
-
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** for ECharts tooltips, which render HTML */

@@ -4,7 +4,8 @@
  */
 import type { RunStatus, RunSummary } from '@contract'
 
-export type SortKey = 'name' | 'dataset' | 'model' | 'method' | 'ratio' | 'status' | 'ebEpoch' | 'testAccuracy' | 'macs' | 'trainFlops' | 'backend' | 'createdAt'
+export type SortKey =
+  'name' | 'dataset' | 'model' | 'method' | 'ratio' | 'status' | 'ebEpoch' | 'testAccuracy' | 'macs' | 'trainFlops' | 'backend' | 'createdAt'
 
 export interface SortState {
   key: SortKey

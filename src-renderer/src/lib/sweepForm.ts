@@ -49,7 +49,11 @@ export function validateSweep(form: RunForm, sweep: SweepForm): SweepValidation 
     }
   }
   if (!base.ok || !parsed.success) return { ok: false, errors, configErrors: base, general }
-  return { ok: true, request: request as Params<'runs.sweep'>, count: sweepSize(sweep.methods, request.ratios.length, request.seeds, sweep.criteria, request.Ps?.length ?? 0, form.criterion) }
+  return {
+    ok: true,
+    request: request as Params<'runs.sweep'>,
+    count: sweepSize(sweep.methods, request.ratios.length, request.seeds, sweep.criteria, request.Ps?.length ?? 0, form.criterion),
+  }
 }
 
 /** How many runs the grid queues (as service/sweep.ts expands it: dense once per seed). */

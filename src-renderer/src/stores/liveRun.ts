@@ -5,7 +5,19 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { ApiEvent, ArchSpec, CostSummary, DistanceRows, EbTracePoint, EpochMetrics, ProbeInfo, PruningInfo, RunConfig, RunDetail, RunSummary } from '@contract'
+import type {
+  ApiEvent,
+  ArchSpec,
+  CostSummary,
+  DistanceRows,
+  EbTracePoint,
+  EpochMetrics,
+  ProbeInfo,
+  PruningInfo,
+  RunConfig,
+  RunDetail,
+  RunSummary,
+} from '@contract'
 import { useApi } from '@renderer/api'
 import { isActive, useRunsStore } from './runs'
 
@@ -27,16 +39,19 @@ export const useLiveRunStore = defineStore('liveRun', () => {
   const ebTrace = shallowRef<EbTracePoint[]>([])
   const bnEbTrace = shallowRef<EbTracePoint[]>([])
   const pruning = shallowRef<PruningInfo | null>(null)
-  const arch = shallowRef<{ before: ArchSpec | null; after: ArchSpec | null; costsBefore: CostSummary | null; costsAfter: CostSummary | null }>({ before: null, after: null, costsBefore: null, costsAfter: null })
+  const arch = shallowRef<{ before: ArchSpec | null; after: ArchSpec | null; costsBefore: CostSummary | null; costsAfter: CostSummary | null }>({
+    before: null,
+    after: null,
+    costsBefore: null,
+    costsAfter: null,
+  })
   const probe = shallowRef<ProbeInfo | null>(null)
   const progress = shallowRef<ProgressEvent | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
 
   /** the list's copy is the one run:status keeps fresh; the detail's copy covers the gap before */
-  const summary = computed(
-    () => runsStore.runs.find((run) => run.id === runId.value) ?? loadedSummary.value,
-  )
+  const summary = computed(() => runsStore.runs.find((run) => run.id === runId.value) ?? loadedSummary.value)
 
   let generation = 0
   let pendingEpochs: EpochEvent[] = []

@@ -138,7 +138,28 @@ export const useRunsStore = defineStore('runs', () => {
   // Liveness is "time since last heard": it changes with the clock, not only with events.
   setInterval(() => heardTick.value++, 5_000)
 
-  return { runs, selectedRunId, selectedRun, selection, lastHeard, heardTick, loading, loaded, error, load, select, setSelection, toggleSelected, start, sweep, cancel, resume, remove, removeMany, upsert }
+  return {
+    runs,
+    selectedRunId,
+    selectedRun,
+    selection,
+    lastHeard,
+    heardTick,
+    loading,
+    loaded,
+    error,
+    load,
+    select,
+    setSelection,
+    toggleSelected,
+    start,
+    sweep,
+    cancel,
+    resume,
+    remove,
+    removeMany,
+    upsert,
+  }
 })
 
 function message(err: unknown): string {

@@ -14,10 +14,7 @@ export const useSystemStore = defineStore('system', () => {
 
   async function load(): Promise<void> {
     try {
-      const [nextInfo, nextDatasets] = await Promise.all([
-        api.call('system.info', {}),
-        api.call('datasets.list', {}),
-      ])
+      const [nextInfo, nextDatasets] = await Promise.all([api.call('system.info', {}), api.call('datasets.list', {})])
       info.value = nextInfo
       datasets.value = nextDatasets
       error.value = null

@@ -37,7 +37,9 @@ export interface GemmSimd {
 type WatModule = { plain: Uint8Array; shared: Uint8Array }
 
 // The node tsconfig has no DOM lib, and @types/node does not declare WebAssembly: the little used here.
-export interface Memory { readonly buffer: ArrayBuffer | SharedArrayBuffer }
+export interface Memory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer
+}
 interface Wasm {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: object }
