@@ -19,8 +19,6 @@ export default defineConfig({
           trainReplica: resolve(__dirname, 'src-main/worker/parallel/replica.ts'),
           importer: resolve(__dirname, 'src-main/data/importWorker.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
-          // `spline-lab bench` runs this (out/main/bench.js); `npm run bench` builds the same code alone
-          bench: resolve(__dirname, 'bench/run.ts'),
         },
       },
     },
@@ -38,8 +36,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
-    // @report: the pure analysis / chart-option modules the reports share with the app
-    resolve: { alias: { '@contract': contract, '@renderer': resolve(__dirname, 'src-renderer/src'), '@report': resolve(__dirname, 'src-main/report') } },
+    // @common: the pure analysis / chart-option modules the reports share with the app
+    resolve: { alias: { '@contract': contract, '@renderer': resolve(__dirname, 'src-renderer/src'), '@common': resolve(__dirname, 'src-main/common') } },
     plugins: [vue()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),

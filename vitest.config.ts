@@ -8,7 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^@contract$/, replacement: resolve(__dirname, 'src-main/contract/api.ts') },
       { find: /^@renderer\/(.*)$/, replacement: resolve(__dirname, 'src-renderer/src/$1') },
-      { find: /^@report\/(.*)$/, replacement: resolve(__dirname, 'src-main/report/$1') },
+      { find: /^@common\/(.*)$/, replacement: resolve(__dirname, 'src-main/common/$1') },
     ],
   },
   test: {

@@ -7,7 +7,7 @@
 import { buildSpec } from '../src-main/core/models'
 import { Network } from '../src-main/core/network'
 import { SgdMomentum } from '../src-main/core/sgd'
-import type { ArchSpec } from '../src-main/core/spec'
+import type { ArchSpec } from '../src-main/contract/arch'
 import type { BenchModelName } from './options'
 
 export { BENCH_MODELS as MODELS, type BenchModelName as ModelName } from './options'

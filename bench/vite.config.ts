@@ -1,8 +1,7 @@
 /**
  * Builds the bench (bench/run.ts and the src-main code it imports) into out/bench/run.js for
  * plain Node, dependencies left external: `npm run bench` needs no TS runner and does not
- * depend on the app's Electron build. (`npm run build` also builds it, as out/main/bench.js,
- * for `spline-lab bench`.)
+ * depend on the app's Electron build. `npm run build` builds it too, for `spline-lab bench`.
  */
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
@@ -16,7 +15,7 @@ export default defineConfig({
     ssr: true,
     outDir: resolve(import.meta.dirname, '../out/bench'),
     emptyOutDir: true,
-    target: 'node20',
+    target: 'node24',
     minify: false,
     sourcemap: false,
     // The data-parallel row's replica threads run trainReplica.js, found next to run.js.

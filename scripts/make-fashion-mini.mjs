@@ -28,7 +28,10 @@ for (const [split, per] of Object.entries(PER_CLASS)) {
   const keep = []
   for (let i = 0; i < labels.length - 8; i++) {
     const c = labels[8 + i]
-    if (taken[c] < per) (taken[c]++, keep.push(i))
+    if (taken[c] < per) {
+      taken[c]++
+      keep.push(i)
+    }
   }
   const x = Buffer.concat(keep.map((i) => images.subarray(16 + i * 784, 16 + (i + 1) * 784)))
   const y = Buffer.from(keep.map((i) => labels[8 + i]))

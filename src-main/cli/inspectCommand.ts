@@ -1,7 +1,6 @@
 /** `inspect`: totals and per-layer MACs / FLOPs / params of a model for an input shape. */
-import { MODELS } from '../contract/api'
-import { buildSpec } from '../core/models'
-import { countCosts } from '../core/flops'
+import { ApiError, MODELS, parseRequest } from '../contract/api'
+import { inspectModel } from '../service/inspect'
 import { UsageError, parseFlags } from './args'
 
 export function cmdInspect(argv: string[]): number {
@@ -22,13 +21,12 @@ export function cmdInspect(argv: string[]): number {
   const width = values.width === undefined ? 1 : Number(values.width)
   if (!(width > 0)) throw new UsageError(`--width: '${values.width}' must be > 0`)
   const hidden = values.hidden?.split(',').map(Number)
-  let spec
+  let costs
   try {
-    spec = buildSpec(model, input, classes, { width, hidden })
+    costs = inspectModel(parseRequest<'models.inspect'>('models.inspect', { model, input, classes, width, ...(hidden ? { hidden } : {}) })).costs
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err))
+    throw new UsageError(err instanceof ApiError ? err.message : String(err))
   }
-  const costs = countCosts(spec)
   if (values.json) {
     process.stdout.write(
       JSON.stringify({ model, input, classes, width, macs: costs.macs, flops: costs.flops, params: costs.params, layers: costs.layers }) + '\n',

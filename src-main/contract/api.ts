@@ -4,16 +4,15 @@
  * every request crossing a process boundary is parsed with `requestSchemas` first.
  */
 import { z } from 'zod'
-import { CRITERIA, METHODS, RunConfigSchema, type RunConfig } from './runConfig'
-import type { ArchSpec } from '../core/spec'
-import type { CostSummary } from '../core/flops'
-
-export type { ArchSpec, CostSummary }
+import { CRITERIA, METHODS, MODELS, RunConfigSchema, type RunConfig } from './runConfig'
+import type { ArchSpec, CostSummary } from './arch'
+import type { BackendInfo } from './backend'
 
 export * from './runConfig'
 export * from './datasets'
 export * from './outputs'
-export * from './backendLabel'
+export * from './backend'
+export * from './arch'
 import { DatasetImportOptionsSchema } from './datasets'
 import type { DatasetInfo } from './datasets'
 import { EXPORT_FORMATS, type ExportResult, type PartitionResult } from './outputs'
@@ -21,52 +20,6 @@ import { EXPORT_FORMATS, type ExportResult, type PartitionResult } from './outpu
 //#region domain types
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'interrupted'
-
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu'
-
-export interface BackendAttempt {
-  /** package or backend tried, e.g. `@tensorflow/tfjs-node-gpu` */
-  candidate: string
-  ok: boolean
-  /** why it was not used; absent when ok */
-  reason?: string
-}
-
-export interface BackendInfo {
-  /** the backend tf.getBackend() reports inside the trainer worker */
-  backend: BackendName | string
-  /** what was asked for (config or SPLINE_LAB_BACKEND), or 'auto' */
-  requested: string
-  attempts: BackendAttempt[]
-  tfjsVersion: string
-  /** whether our own wasm kernels (Conv2DBackpropFilter, …) are registered */
-  customKernels: string[]
-  /** the WebGPU adapter found, when the webgpu backend was tried (also when it was skipped) */
-  webgpu?: WebgpuAdapterSummary
-  /** wasm's thread pool, when wasm was loaded (SPLINE_LAB_WASM_THREADS asks for more than 1) */
-  wasmThreads?: WasmThreadsInfo
-}
-
-export interface WebgpuAdapterSummary {
-  vendor: string
-  architecture: string
-  device: string
-  description: string
-  /** a software rasteriser (lavapipe/llvmpipe, SwiftShader, WARP): skipped in auto mode */
-  cpu: boolean
-}
-
-export interface WasmThreadsInfo {
-  /** threads asked for (SPLINE_LAB_WASM_THREADS, default 1) */
-  requested: number
-  /** threads XNNPACK actually runs with */
-  threads: number
-  /** threads our dense products run on (SPLINE_LAB_GEMM_THREADS, default all cores; 1 where the
-   * threaded binary did not start) */
-  gemmThreads?: number
-  /** why fewer than requested run, or that one was asked for */
-  reason?: string
-}
 
 export interface RunSummary {
   id: string
@@ -200,6 +153,16 @@ export const requestSchemas = {
   'datasets.import': z.object({ path: z.string().trim().min(1).max(4096), options: DatasetImportOptionsSchema.optional() }).strict(),
   'datasets.delete': z.object({ datasetId: z.string().regex(/^ds:[0-9a-f]{16}$/, 'must be ds:<16 hex digits>') }).strict(),
   'system.info': z.object({}).strict(),
+  /** MACs, FLOPs and params per layer of a model for an input shape (no run, no database) */
+  'models.inspect': z
+    .object({
+      model: z.enum(MODELS, { message: `must be one of ${MODELS.join(', ')}` }),
+      input: z.array(z.number().int().min(1).max(65536)).min(1).max(3),
+      classes: z.number().int().min(1).max(100_000),
+      width: z.number().gt(0).max(4).optional(),
+      hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(16).optional(),
+    })
+    .strict(),
   /** unit boundaries and the decision boundary of a checkpointed epoch, computed in the trainer */
   'runs.partition': z
     .object({
@@ -248,6 +211,7 @@ export interface Results {
   'datasets.import': { dataset: DatasetInfo; cached: boolean; previousId: string | null }
   'datasets.delete': { datasetId: string; deleted: boolean }
   'system.info': BackendInfo & { version: string; transport?: string }
+  'models.inspect': { arch: ArchSpec; costs: CostSummary }
   'runs.partition': PartitionResult
   'runs.export': ExportResult
 }

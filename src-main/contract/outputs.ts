@@ -1,5 +1,5 @@
 /** What the partition view and the exporters return (see api.ts). */
-import type { ArchSpec } from '../core/spec'
+import type { ArchSpec } from './arch'
 
 export type Polyline = number[]
 

@@ -6,26 +6,8 @@
  * - params: trainable scalars (weights, biases, BN γ/β).
  * Training FLOPs = Σ phases 3 × forward flops × training images × epochs.
  */
-import type { ArchSpec } from './spec'
+import type { ArchSpec, CostSummary, LayerCost } from '../contract/arch'
 import { inferShapes, convOut, hasProjection } from './shapes'
-
-export interface LayerCost {
-  name: string
-  kind: string
-  output: number[]
-  macs: number
-  flops: number
-  params: number
-  /** prunable widths of the layer, e.g. { out: 64 } or { mid: 16 } */
-  channels: Record<string, number>
-}
-
-export interface CostSummary {
-  layers: LayerCost[]
-  macs: number
-  flops: number
-  params: number
-}
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1)
 

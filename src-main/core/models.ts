@@ -3,7 +3,7 @@
  * ResNet with basic blocks and option-A shortcuts (He et al. 2016, CIFAR), and the EB reference's
  * pre-activation bottleneck PreResNet. Input shape and class count come from the dataset.
  */
-import type { ArchSpec, LayerSpec } from './spec'
+import type { ArchSpec, LayerSpec } from '../contract/arch'
 import { MODELS } from '../contract/runConfig'
 
 export const MODEL_NAMES = MODELS

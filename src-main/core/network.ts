@@ -4,7 +4,7 @@
  * (every BN output) and higher-order gradients straightforward.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { ArchSpec, BasicBlockSpec, BottleneckSpec, ConvSpec, LayerSpec } from './spec'
+import type { ArchSpec, BasicBlockSpec, BottleneckSpec, ConvSpec, LayerSpec } from '../contract/arch'
 import { inferShapes, hasProjection } from './shapes'
 import { createRng, type Rng } from './random'
 import { BatchNormState } from './batchNorm'

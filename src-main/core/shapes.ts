@@ -2,7 +2,7 @@
  * Shape inference over an ArchSpec: the input and output shape (without batch) of every layer.
  * Conv output size follows PyTorch: floor((H + 2·pad − k) / stride) + 1.
  */
-import type { ArchSpec, BottleneckSpec, LayerSpec } from './spec'
+import type { ArchSpec, BottleneckSpec, LayerSpec } from '../contract/arch'
 
 export interface LayerShape {
   layer: LayerSpec

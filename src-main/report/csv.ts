@@ -4,8 +4,8 @@
  * distance matrices, and the per-layer architecture before/after pruning.
  */
 import type { RunDetail } from '../contract/api'
-import { archDiff } from './archDiff'
-import { lastRecordedEpoch } from './analysis'
+import { archDiff } from '../common/archDiff'
+import { lastRecordedEpoch } from '../common/analysis'
 
 type Cell = string | number | boolean | null | undefined
 

@@ -3,9 +3,9 @@
  * so it opens anywhere, archives well and prints to the same PDF. Every value is escaped.
  */
 import type { RunConfig, RunDetail } from '../contract/api'
-import { aggregate, configDiff, formatChange, formatCount, reproduceCommand, type AggregateInput } from './analysis'
-import { archDiff, widthLabel } from './archDiff'
-import { LIGHT_THEME, aggregateOption, archBarsOption, ebTraceOption } from './chartOptions'
+import { aggregate, configDiff, formatChange, formatCount, reproduceCommand, type AggregateInput } from '../common/analysis'
+import { archDiff, widthLabel } from '../common/archDiff'
+import { LIGHT_THEME, aggregateOption, archBarsOption, ebTraceOption } from '../common/chartOptions'
 import { curvesOption, heatmapOption, renderSvg } from './svg'
 import { REPORT_CSS } from './reportStyle'
 

@@ -5,8 +5,8 @@
 import * as echarts from 'echarts'
 import type { EChartsOption } from 'echarts'
 import type { RunDetail } from '../contract/api'
-import { lastRecordedEpoch } from './analysis'
-import { ACCURACY_RANGE, LIGHT_THEME, EB_COLOR, PRUNE_COLOR, epochMarks, type ChartTheme } from './chartOptions'
+import { lastRecordedEpoch } from '../common/analysis'
+import { ACCURACY_RANGE, LIGHT_THEME, EB_COLOR, PRUNE_COLOR, epochMarks, type ChartTheme } from '../common/chartOptions'
 
 export function renderSvg(option: EChartsOption, width = 640, height = 320): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })

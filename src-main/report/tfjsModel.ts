@@ -9,7 +9,7 @@
  * asymmetrically at stride 2), and the parameter-free option-A shortcut of CIFAR ResNets becomes
  * a frozen 1×1 strided convolution whose kernel is the zero-padded identity: the same function.
  */
-import type { ArchSpec } from '../core/spec'
+import type { ArchSpec } from '../contract/arch'
 import { hasProjection, inferShapes } from '../core/shapes'
 
 export type Weights = Record<string, { shape: number[]; values: Float32Array }>

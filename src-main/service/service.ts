@@ -3,6 +3,7 @@
  * Runs wait in a FIFO queue; the trainer's messages are persisted here (the only writer of the
  * database) and re-published as API events to every transport.
  */
+import { inspectModel } from './inspect'
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import {
@@ -180,6 +181,7 @@ export class SplineLabService implements SplineLabApi {
       this.backendInfo = info
       return { ...info, version: VERSION, transport: this.options.transport }
     },
+    'models.inspect': (p) => inspectModel(p),
     'runs.partition': (p) => computePartition(this.trainer, this.handlers['runs.get']({ runId: p.runId }) as RunDetail, p, this.options.dataDir),
     // Loaded on first use: the report code carries ECharts, which start-up does not need.
     'runs.export': async (p) =>

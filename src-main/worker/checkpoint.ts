@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ArchSpec } from '../core/spec'
+import type { ArchSpec } from '../contract/arch'
 import type { LayerCode } from '../core/splineCodes'
 import type { BnEbState } from '../core/bnEb'
 import { CheckpointError, openContainer, writeContainer, type Blob } from './checkpointFile'

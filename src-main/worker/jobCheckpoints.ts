@@ -88,6 +88,7 @@ export function checkpointer(run: RunCheckpoints, p: PhaseState): TrainCallback 
       } catch (err) {
         throw new Error(
           `could not save the checkpoint of epoch ${epoch} in ${checkpointDir(run.dataDir, run.runId)}: ${diskReason(err)}; the run stopped, epochs 1–${epoch - 1} are kept`,
+          { cause: err },
         )
       }
     },

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs'
 import type { PartitionLayer, PartitionResult } from '../contract/api'
 import { Network } from '../core/network'
-import { channelGroups, type ArchSpec } from '../core/spec'
+import { channelGroups } from '../core/spec'
+import type { ArchSpec } from '../contract/arch'
 import { pruneNetwork } from '../core/pruning/surgery'
 import { marchingSquares, roundPolylines, type GridExtent } from '../core/contours'
 import { gridProbe, loadDataset } from '../data/datasets'
@@ -45,7 +46,7 @@ export async function runPartition(job: PartitionJob, read: CheckpointReader): P
   try {
     ckpt = await read(job.dataDir, job.runId, job.epoch)
   } catch (err) {
-    throw new Error(`no checkpoint for epoch ${job.epoch} of run ${job.runId}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`no checkpoint for epoch ${job.epoch} of run ${job.runId}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   if (!ckpt) throw new Error(`no checkpoint for epoch ${job.epoch} of run ${job.runId}`)
   const data = loadDataset(job.config.dataset, job.config.seed, { dataDir: job.dataDir })

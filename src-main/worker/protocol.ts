@@ -3,7 +3,7 @@
  * One run at a time; `cancel` is honoured between batches.
  */
 import type { BackendInfo, EbTracePoint, EpochMetrics, PartitionResult, ProbeInfo, PruningInfo, RunConfig } from '../contract/api'
-import type { ArchSpec } from '../core/spec'
+import type { ArchSpec } from '../contract/arch'
 
 export type ToWorker =
   | { type: 'start'; runId: string; config: RunConfig; dataDir?: string; resume?: { epoch: number } }

@@ -309,7 +309,7 @@ function saveInitialWeights(ckpt: RunCheckpoints, network: Network, config: RunC
       configHash: ckpt.configHash,
     })
   } catch (err) {
-    throw new Error(`could not save the initial checkpoint in ${ckpt.dataDir}: ${diskReason(err)}; the run did not start`)
+    throw new Error(`could not save the initial checkpoint in ${ckpt.dataDir}: ${diskReason(err)}; the run did not start`, { cause: err })
   }
 }
 

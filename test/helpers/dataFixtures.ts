@@ -28,7 +28,12 @@ export function pngBytes(h: number, w: number, c: 1 | 3, seed = 1): Buffer {
 export function jpegBytes(h: number, w: number, seed = 1): Buffer {
   const px = pixels(h, w, 3, seed)
   const data = Buffer.alloc(h * w * 4)
-  for (let i = 0; i < h * w; i++) ((data[4 * i] = px[3 * i]!), (data[4 * i + 1] = px[3 * i + 1]!), (data[4 * i + 2] = px[3 * i + 2]!), (data[4 * i + 3] = 255))
+  for (let i = 0; i < h * w; i++) {
+    data[4 * i] = px[3 * i]!
+    data[4 * i + 1] = px[3 * i + 1]!
+    data[4 * i + 2] = px[3 * i + 2]!
+    data[4 * i + 3] = 255
+  }
   return jpeg.encode({ data, width: w, height: h }, 90).data
 }
 
@@ -80,7 +85,10 @@ export function cifarBytes(n: number, kind: 10 | 100, seed = 0): Buffer {
   const out = Buffer.alloc(n * rec)
   for (let r = 0; r < n; r++) {
     if (kind === 10) out[r * rec] = (r + seed) % 10
-    else ((out[r * rec] = (r + seed) % 20), (out[r * rec + 1] = (r + seed) % 100))
+    else {
+      out[r * rec] = (r + seed) % 20
+      out[r * rec + 1] = (r + seed) % 100
+    }
     for (let p = 0; p < 3072; p++) out[r * rec + (kind === 10 ? 1 : 2) + p] = (p + Math.floor(p / 1024) * 50 + r * 3 + seed) & 255
   }
   return out

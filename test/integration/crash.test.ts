@@ -125,15 +125,19 @@ async function trial(
 
 describe('SIGKILL at random moments, then resume', () => {
   it('a toy spline-eb run killed at a random moment', async () => {
-    const { files } = await trial('eb', async (cli) => {
-      // Somewhere inside epoch after + 2, timed by the epoch before it: a fixed window outlives the
-      // whole run once epochs get fast enough (the 8-epoch toy runs take well under a second).
-      const after = 1 + Math.floor(rand() * 3)
-      await cli.when((e) => e.event === 'epoch' && e.epoch! >= after)
-      const start = performance.now()
-      await cli.when((e) => e.event === 'epoch' && e.epoch! >= after + 1)
-      await sleep(rand() * (performance.now() - start))
-    })
+    const { files } = await trial(
+      'eb',
+      async (cli) => {
+        // Somewhere inside epoch after + 2, timed by the epoch before it: a fixed window outlives the
+        // whole run once epochs get fast enough (the 8-epoch toy runs take well under a second).
+        const after = 1 + Math.floor(rand() * 3)
+        await cli.when((e) => e.event === 'epoch' && e.epoch! >= after)
+        const start = performance.now()
+        await cli.when((e) => e.event === 'epoch' && e.epoch! >= after + 1)
+        await sleep(rand() * (performance.now() - start))
+      }, // Slowed checkpoint writes from epoch 3 on keep a fast machine from finishing before the kill lands.
+      { hooks: { checkpointSleepMs: 300, checkpointSleepFrom: 3 } },
+    )
     expect(files.map((f) => f.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]) // keepCheckpoints 'all'
   })
 
@@ -173,13 +177,17 @@ describe('SIGKILL at random moments, then resume', () => {
   })
 
   it('a small conv run killed at a random moment', async () => {
-    await trial('conv', async (cli) => {
-      // inside epoch 3 of 4, timed by epoch 2
-      await cli.when((e) => e.event === 'epoch' && e.epoch! >= 1)
-      const start = performance.now()
-      await cli.when((e) => e.event === 'epoch' && e.epoch! >= 2)
-      await sleep(rand() * (performance.now() - start))
-    })
+    await trial(
+      'conv',
+      async (cli) => {
+        // inside epoch 3 of 4, timed by epoch 2
+        await cli.when((e) => e.event === 'epoch' && e.epoch! >= 1)
+        const start = performance.now()
+        await cli.when((e) => e.event === 'epoch' && e.epoch! >= 2)
+        await sleep(rand() * (performance.now() - start))
+      }, // Slowed checkpoint writes from epoch 3 on keep a fast machine from finishing before the kill lands.
+      { hooks: { checkpointSleepMs: 300, checkpointSleepFrom: 3 } },
+    )
     console.log(`crash tests: ${tally.trials} kills, ${tally.reported} epochs reported before them, ${tally.lost} lost (seed ${seed})`)
     expect(tally.lost).toBe(0)
   })

@@ -26,7 +26,10 @@ function compute(split: 'train' | 't10k') {
   const y = gunzipSync(readFileSync(join(FASHION, `${split}-labels-idx1-ubyte.gz`))).subarray(8)
   let sum = 0
   let sumSq = 0
-  for (let i = 0; i < x.length; i++) ((sum += x[i]!), (sumSq += x[i]! * x[i]!))
+  for (let i = 0; i < x.length; i++) {
+    sum += x[i]!
+    sumSq += x[i]! * x[i]!
+  }
   const mean = sum / x.length
   const hist = new Array(10).fill(0)
   for (const c of y) hist[c]++

@@ -29,7 +29,7 @@ beforeAll(async () => {
     info = await selectBackend('webgpu')
   } catch (err) {
     unavailable = err instanceof Error ? err.message : String(err)
-    if (process.env.SPLINE_LAB_REQUIRE_WEBGPU === '1') throw new Error(`SPLINE_LAB_REQUIRE_WEBGPU=1 but ${unavailable}`)
+    if (process.env.SPLINE_LAB_REQUIRE_WEBGPU === '1') throw new Error(`SPLINE_LAB_REQUIRE_WEBGPU=1 but ${unavailable}`, { cause: err })
   }
 })
 

@@ -4,7 +4,7 @@ import { codeMemory } from '../../bench/splineWatch'
 import { benchSpec } from '../../bench/models'
 import { RunConfigSchema } from '../../src-main/contract/runConfig'
 import { Network } from '../../src-main/core/network'
-import type { ArchSpec } from '../../src-main/core/spec'
+import type { ArchSpec } from '../../src-main/contract/arch'
 import { planCodes, recordCodes } from '../../src-main/core/splineRecorder'
 import { initWasmBackend } from '../helpers/wasm'
 

@@ -178,7 +178,10 @@ describe('bad folders stop with one clear line', () => {
     const root = folder()
     imageFolder(root, { split: true, perClass: 6 })
     const { rmSync } = await import('node:fs')
-    for (const cls of ['cat', 'dog', 'eel']) (rmSync(join(root, 'test', cls), { recursive: true }), mkdirSync(join(root, 'test', cls)))
+    for (const cls of ['cat', 'dog', 'eel']) {
+      rmSync(join(root, 'test', cls), { recursive: true })
+      mkdirSync(join(root, 'test', cls))
+    }
     expect(await fails(root)).toMatch(/test: the test split is empty: no images in any class folder/)
   })
 

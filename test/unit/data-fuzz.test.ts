@@ -137,7 +137,7 @@ describe('folder imports under fuzzing', () => {
         await importFolder(root, {}, { dataDir })
         outcome.ok++
       } catch (err) {
-        if (!(err instanceof ImportError)) throw new Error(`case ${i} (${name}, ${target}): ${(err as Error).stack}`)
+        if (!(err instanceof ImportError)) throw new Error(`case ${i} (${name}, ${target}): ${(err as Error).stack}`, { cause: err })
         expect(err.message.split('\n')).toHaveLength(1)
         outcome.error++
       }

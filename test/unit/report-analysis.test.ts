@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { RunConfigSchema, type RunDetail, type RunSummary } from '../../src-main/contract/api'
-import { aggregate, configDiff, formatChange, formatCount, lastRecordedEpoch, reproduceCommand, std } from '../../src-main/report/analysis'
-import { archDiff, widthLabel } from '../../src-main/report/archDiff'
+import { aggregate, configDiff, formatChange, formatCount, lastRecordedEpoch, reproduceCommand, std } from '../../src-main/common/analysis'
+import { archDiff, widthLabel } from '../../src-main/common/archDiff'
 import { csvCell, toCsv } from '../../src-main/report/csv'
 import { heatmapOption } from '../../src-main/report/svg'
 import { runConfigFromFlags, RUN_FLAGS, parseFlags } from '../../src-main/cli/args'

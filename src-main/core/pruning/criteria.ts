@@ -2,13 +2,13 @@
  * Channel scores of the static criteria (SPEC §3): |γ|, filter L1/L2, Σ|θ·g| (loss
  * preservation, SNIP-like), Σ θ·(Hg) (GraSP), random. Low score = pruned first.
  */
-import * as tf from '@tensorflow/tfjs'
 import { createRng } from '../random'
 import type { Network } from '../network'
-import type { ChannelGroup } from '../spec'
+import type { ChannelGroup } from '../../contract/arch'
 import { producerWeight } from './producers'
 import type { ScoreContext } from './types'
 import { hessianGradient } from './hessian'
+import { lossGradients } from './gradients'
 
 type Scores = Record<string, Float32Array>
 
@@ -66,19 +66,4 @@ export function staticScores(criterion: string, ctx: ScoreContext): { scores: Sc
       throw new Error(`unknown criterion '${criterion}'`)
   }
   return { scores, notes }
-}
-
-/** ∇θ of the mean cross-entropy on the context batch (BN in training mode, stats discarded). */
-export function lossGradients(ctx: ScoreContext): Record<string, Float32Array> {
-  const { network, batch } = ctx
-  if (!batch || !ctx.numClasses) throw new Error('gradient criteria need a batch of training data')
-  const names = [...network.trainable.keys()]
-  const grads = tf.tidy(() => {
-    const x = tf.tensor(batch.x, [batch.count, ...network.spec.input])
-    const y = tf.oneHot(tf.tensor1d(batch.y, 'int32'), ctx.numClasses!)
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, network.forward(x, true).logits) as tf.Scalar)
-    return names.map((n) => grads[network.param(n).name]!.dataSync() as Float32Array)
-  })
-  network.discardBatchStats()
-  return Object.fromEntries(names.map((n, i) => [n, grads[i]!]))
 }

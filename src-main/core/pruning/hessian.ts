@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { ScoreContext } from './types'
-import { lossGradients } from './criteria'
+import { lossGradients } from './gradients'
 
 export function hessianGradient(ctx: ScoreContext): { hg: Record<string, Float32Array>; method: string; note?: string } {
   try {

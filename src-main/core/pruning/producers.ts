@@ -3,7 +3,7 @@
  * axis), its BN, and the weights consuming it. Surgery and the magnitude/gradient criteria both
  * read this one map.
  */
-import type { ArchSpec, ChannelGroup } from '../spec'
+import type { ArchSpec, ChannelGroup } from '../../contract/arch'
 
 export function producerWeight(group: ChannelGroup): string {
   switch (group.field) {

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { Network } from '../network'
-import { channelGroups, withWidths, type ArchSpec } from '../spec'
+import { channelGroups, withWidths } from '../spec'
+import type { ArchSpec } from '../../contract/arch'
 import { inferShapes } from '../shapes'
 import { bnParams, consumers, producerWeight } from './producers'
 import type { Selection } from './types'

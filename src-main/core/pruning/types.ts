@@ -5,7 +5,7 @@
  * on its own, through the same `Selection` result.
  */
 import type { Network } from '../network'
-import type { ChannelGroup } from '../spec'
+import type { ChannelGroup } from '../../contract/arch'
 import type { LayerCode } from '../splineCodes'
 
 export type CriterionId = 'spline' | 'bn-slimming' | 'l1' | 'l2' | 'loss-preservation' | 'grasp' | 'random'

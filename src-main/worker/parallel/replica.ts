@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import type { ArchSpec } from '../../core/spec'
+import type { ArchSpec } from '../../contract/arch'
 import { Network } from '../../core/network'
 import { selectBackend, setWasmGemmThreads } from '../backend'
 import { activeWasmKernels } from '../kernels'

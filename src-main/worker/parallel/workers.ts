@@ -6,7 +6,7 @@
  * way every time, resumed or not, or runs would not repeat bit for bit.
  */
 import os from 'node:os'
-import type { ArchSpec } from '../../core/spec'
+import type { ArchSpec } from '../../contract/arch'
 import { countCosts } from '../../core/flops'
 
 export type TrainWorkersSetting = 'auto' | number

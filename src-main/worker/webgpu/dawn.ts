@@ -59,7 +59,7 @@ export async function installGpu(): Promise<GpuLike> {
   } catch (err) {
     removeImmediateHook()
     // dawn.node ships for linux-x64/arm64, darwin and win32-x64/arm64 only.
-    throw new Error(`dawn.node did not load on ${process.platform}-${process.arch}: ${firstLine(err)}`)
+    throw new Error(`dawn.node did not load on ${process.platform}-${process.arch}: ${firstLine(err)}`, { cause: err })
   }
   const g = globalThis as unknown as { navigator?: Record<string, unknown> }
   if (!g.navigator) g.navigator = {}

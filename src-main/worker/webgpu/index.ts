@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import type { WebgpuAdapterSummary } from '../../contract/api'
-import { describeAdapter } from '../../contract/backendLabel'
+import { describeAdapter } from '../../contract/backend'
 import { summarizeAdapter, type AdapterLike } from './adapter'
 import { PINNED_DAWN_PACKAGE, dawnPackageVersion, installGpu, releaseGpu, type GpuLike } from './dawn'
 import { probeAdapter } from './probe'
@@ -62,7 +62,7 @@ export async function prepareWebgpu(platform: WebgpuPlatform, forced: boolean, o
     raw = await gpu.requestAdapter({ powerPreference: 'high-performance' })
   } catch (err) {
     await platform.release()
-    throw new Error(`requestAdapter failed: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`requestAdapter failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   if (!raw) {
     await platform.release()

@@ -35,7 +35,7 @@ function createElectronClient(bridge: SplineLabBridge): ApiClient {
         return (await bridge.call(method, params)) as Result<M>
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
-        throw new Error(message.replace(IPC_NOISE, ''))
+        throw new Error(message.replace(IPC_NOISE, ''), { cause: err })
       }
     },
     onEvent: (listener) => bridge.onEvent(listener),
