@@ -259,7 +259,16 @@ export type ApiEvent =
 
 //#region errors and wire format
 
-export type ApiErrorCode = 'bad-request' | 'not-found' | 'conflict' | 'internal'
+/**
+ * Every failure a caller can see, whichever transport carried it:
+ * - bad-request: the request failed validation (names the field);
+ * - not-found / conflict: the service refused it (no such run; a run still running);
+ * - forbidden: a transport refused the caller (IPC from a frame that is not our window's page);
+ * - unavailable: the transport itself failed (connection lost, client closed, main did not answer);
+ * - internal: a bug or an unusable host; reported by message only, the stack stays in the log.
+ */
+export const API_ERROR_CODES = ['bad-request', 'not-found', 'conflict', 'forbidden', 'unavailable', 'internal'] as const
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number]
 
 export class ApiError extends Error {
   constructor(
@@ -302,7 +311,36 @@ export interface SplineLabApi {
   onEvent(listener: (event: ApiEvent) => void): () => void
 }
 
-/** Browser-mode WebSocket frames. */
+/** An error as it crosses a process boundary: the code and a one-line message, never a stack. */
+export interface ApiErrorInfo {
+  code: ApiErrorCode
+  message: string
+}
+
+/**
+ * The one reply shape of every transport: what Electron's `ipcMain.handle` returns (it never
+ * throws: a rejection would reach the page as a wrapped message without its code) and, with the
+ * request's id, every WebSocket reply.
+ */
+export type ApiReply<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo }
+
+/** The reply for a thrown value: an ApiError keeps its code, anything else is 'internal' (the transport logs it). */
+export function errorReply(err: unknown): { ok: false; error: ApiErrorInfo } {
+  if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } }
+  return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : 'internal error' } }
+}
+
+/** A reply's result, or its error thrown as the same ApiError on every transport. */
+export function unwrapReply<T>(reply: ApiReply<T>): T {
+  if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean')
+    throw new ApiError('internal', 'malformed reply from the Spline Lab service')
+  if (reply.ok) return reply.result
+  const { code, message } = (reply.error ?? {}) as Partial<ApiErrorInfo>
+  // A newer peer may send a code this build does not know: still an error, never a success.
+  throw new ApiError(code && API_ERROR_CODES.includes(code) ? code : 'internal', typeof message === 'string' ? message : 'unknown error')
+}
+
+/** Browser mode, client → server: one request per WebSocket message. */
 export const WsRequestSchema = z
   .object({
     id: z.number().int().nonnegative(),
@@ -311,10 +349,31 @@ export const WsRequestSchema = z
   })
   .strict()
 export type WsRequest = z.infer<typeof WsRequestSchema>
-export type WsResponse = { id: number; result: unknown } | { id: number | null; error: { code: ApiErrorCode; message: string } } | { event: ApiEvent }
+/** server → client: the reply to request `id` (null when the message was too malformed to carry one) */
+export type WsReply = ApiReply & { id: number | null }
+/** server → client: everything the server sends, replies and pushed events */
+export type WsFrame = WsReply | { event: ApiEvent }
 
-/** Electron IPC: every method is invoked on `${IPC_PREFIX}${method}`; events arrive on IPC_EVENT. */
+/**
+ * Electron IPC: every method is invoked on `${IPC_PREFIX}${method}`, the host's folder dialog on
+ * IPC_PICK_FOLDER; each replies an ApiReply. Events arrive on IPC_EVENT.
+ */
 export const IPC_PREFIX = 'spline:'
 export const IPC_EVENT = 'spline:event'
+export const IPC_PICK_FOLDER = 'spline-host:pickFolder'
+
+/**
+ * What the Electron preload exposes to the page as `window.splineLab` (declared for the renderer
+ * by src-main/electron/bridge.d.ts). Nothing on it rejects: every outcome is an ApiReply.
+ */
+export interface SplineLabBridge {
+  /** validated against `requestSchemas` in the preload, then again in main */
+  call(method: string, params: unknown): Promise<ApiReply>
+  onEvent(listener: (event: ApiEvent) => void): () => void
+  /** the file-system path of a dropped File (Electron's webUtils.getPathForFile); '' when it has none */
+  pathForFile(file: File): string
+  /** the native folder dialog; result null when cancelled */
+  pickFolder(): Promise<ApiReply<string | null>>
+}
 
 //#endregion

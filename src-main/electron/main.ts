@@ -1,17 +1,24 @@
 /**
  * Electron main process: one window, the service with its trainer worker, and IPC bound to the
- * contract. Every IPC request is validated here again (the preload is a convenience, not a wall).
+ * contract. Every IPC message is answered only for our own page's main frame (ipcSender.ts) and
+ * validated here again (the preload is a convenience, not a wall); every answer is an ApiReply.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ApiError, IPC_EVENT, IPC_PREFIX, METHOD_NAMES, type MethodName } from '../contract/api'
+import { IPC_EVENT, IPC_PICK_FOLDER, IPC_PREFIX, METHOD_NAMES, type MethodName } from '../contract/api'
 import { createService } from '../service/createService'
 import { secureWebPreferences } from './windowOptions'
 import { electronPdf } from './pdf'
+import { answerIpc } from './ipcAnswer'
+import { rendererOrigin, type SenderFacts } from './ipcSender'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const indexHtml = join(here, '../renderer/index.html')
+const origin = rendererOrigin(process.env.ELECTRON_RENDERER_URL, indexHtml)
 let service: ReturnType<typeof createService>['service'] | null = null
+/** web contents ids of the app windows (not the hidden PDF printer): the only IPC peers */
+const appWindows = new Set<number>()
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -21,6 +28,9 @@ function createWindow(): BrowserWindow {
     title: 'Spline Lab',
     webPreferences: secureWebPreferences(join(here, '../preload/index.cjs')),
   })
+  const id = win.webContents.id
+  appWindows.add(id)
+  win.on('closed', () => appWindows.delete(id))
   win.once('ready-to-show', () => win.show())
   // No navigation away from the app and no new windows; links open in the system browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
@@ -28,9 +38,31 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (event) => event.preventDefault())
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void win.loadFile(join(here, '../renderer/index.html'))
+  if (origin.kind === 'dev') void win.loadURL(origin.url)
+  else void win.loadFile(indexHtml)
   return win
+}
+
+function senderFacts(event: IpcMainInvokeEvent): SenderFacts {
+  let frame: SenderFacts['frame'] = null
+  try {
+    if (event.senderFrame) frame = { url: event.senderFrame.url, isMainFrame: event.senderFrame.parent === null }
+  } catch {
+    // A frame disposed meanwhile throws on access: it is gone.
+  }
+  return { frame, fromAppWindow: appWindows.has(event.sender.id) }
+}
+
+/** The one place main listens: each channel's work behind the sender check, answered as an ApiReply. */
+function bind(channel: string, work: (params: unknown, event: IpcMainInvokeEvent) => Promise<unknown>): void {
+  ipcMain.handle(channel, (event, params: unknown) => answerIpc(channel, senderFacts(event), origin, () => work(params, event)))
+}
+
+async function pickFolder(event: IpcMainInvokeEvent): Promise<string | null> {
+  const win = BrowserWindow.fromWebContents(event.sender)
+  const options = { title: 'Choose a dataset folder', properties: ['openDirectory' as const] }
+  const picked = await (win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options))
+  return picked.canceled ? null : (picked.filePaths[0] ?? null)
 }
 
 function bindIpc(): void {
@@ -40,19 +72,10 @@ function bindIpc(): void {
     renderPdf: electronPdf,
   })
   service = svc
-  for (const method of METHOD_NAMES) {
-    ipcMain.handle(`${IPC_PREFIX}${method}`, async (event, params: unknown) => {
-      if (!BrowserWindow.fromWebContents(event.sender)) return { ok: false, error: { code: 'bad-request', message: 'unknown sender' } }
-      try {
-        return { ok: true, result: await svc.call(method as MethodName, params as never) }
-      } catch (err) {
-        const code = err instanceof ApiError ? err.code : 'internal'
-        return { ok: false, error: { code, message: err instanceof Error ? err.message : String(err) } }
-      }
-    })
-  }
+  for (const method of METHOD_NAMES) bind(`${IPC_PREFIX}${method}`, (params) => svc.call(method as MethodName, params as never))
+  bind(IPC_PICK_FOLDER, (_params, event) => pickFolder(event))
   svc.onEvent((event) => {
-    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, event)
+    for (const win of BrowserWindow.getAllWindows()) if (appWindows.has(win.webContents.id)) win.webContents.send(IPC_EVENT, event)
   })
 }
 

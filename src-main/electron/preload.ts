@@ -1,29 +1,25 @@
 /**
- * The renderer's only door to the app: `window.splineLab` with call/onEvent. Method names are
- * checked against the contract and parameters validated before they cross to main; the IPC
- * event object never reaches page code.
+ * The renderer's only door to the app: `window.splineLab`, shaped by the contract's
+ * SplineLabBridge (bridge.d.ts declares it for the page). Method names and parameters are checked
+ * against the contract before they cross to main; every answer is an ApiReply, never a rejection;
+ * the IPC event object never reaches page code.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
-import { IPC_EVENT, IPC_PREFIX, parseRequest, type ApiEvent } from '../contract/api'
+import { IPC_EVENT, IPC_PICK_FOLDER, type ApiEvent, type SplineLabBridge } from '../contract/api'
+import { invokeReply, requestIpc, type Invoke } from './bridgeRequest'
 
-const api = {
-  transport: 'electron' as const,
-  async call(method: string, params: unknown): Promise<unknown> {
-    parseRequest(method, params)
-    const reply = (await ipcRenderer.invoke(`${IPC_PREFIX}${method}`, params)) as
-      { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }
-    if (!reply.ok) throw new Error(reply.error.message)
-    return reply.result
-  },
-  /** a dropped folder's path (File.path is gone since Electron 32); only for dataset import */
-  pathForFile(file: File): string {
-    return webUtils.getPathForFile(file)
-  },
-  onEvent(listener: (event: ApiEvent) => void): () => void {
+const invoke: Invoke = (channel, ...args) => ipcRenderer.invoke(channel, ...args)
+
+const bridge: SplineLabBridge = {
+  call: (method, params) => requestIpc(invoke, method, params),
+  // A dropped folder's path (File.path is gone since Electron 32); only for dataset import.
+  pathForFile: (file) => webUtils.getPathForFile(file),
+  pickFolder: () => invokeReply<string | null>(invoke, IPC_PICK_FOLDER),
+  onEvent(listener) {
     const handler = (_e: unknown, event: ApiEvent) => listener(event)
     ipcRenderer.on(IPC_EVENT, handler)
     return () => ipcRenderer.removeListener(IPC_EVENT, handler)
   },
 }
 
-contextBridge.exposeInMainWorld('splineLab', api)
+contextBridge.exposeInMainWorld('splineLab', bridge)

@@ -8,7 +8,7 @@ import { readFile, realpath, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { ApiError, WsRequestSchema, type SplineLabApi, type WsResponse } from '../contract/api'
+import { ApiError, errorReply, WsRequestSchema, type SplineLabApi, type WsFrame, type WsReply } from '../contract/api'
 
 export interface ServeOptions {
   api: SplineLabApi
@@ -148,7 +148,7 @@ async function serveStatic(root: string, token: string, req: IncomingMessage) {
 }
 
 function attach(ws: WebSocket, api: SplineLabApi): void {
-  const send = (m: WsResponse) => {
+  const send = (m: WsFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
   }
   const off = api.onEvent((event) => send({ event }))
@@ -159,7 +159,8 @@ function attach(ws: WebSocket, api: SplineLabApi): void {
   })
 }
 
-async function handle(api: SplineLabApi, raw: string | null): Promise<WsResponse> {
+/** One message's reply: `{id, ok: true, result}` or `{id, ok: false, error}`, the contract's ApiReply with the request's id. */
+async function handle(api: SplineLabApi, raw: string | null): Promise<WsReply> {
   let id: number | null = null
   try {
     if (raw === null) throw new ApiError('bad-request', 'binary messages are not accepted')
@@ -173,11 +174,10 @@ async function handle(api: SplineLabApi, raw: string | null): Promise<WsResponse
     if (!parsed.success) throw new ApiError('bad-request', 'message must be {id, method, params}')
     id = parsed.data.id
     const result = await api.call(parsed.data.method as never, (parsed.data.params ?? {}) as never)
-    return { id, result }
+    return { id, ok: true, result }
   } catch (err) {
-    if (err instanceof ApiError) return { id, error: { code: err.code, message: err.message } }
     // Internal errors are reported by message only; stacks stay in the server log.
-    console.error('[server] internal error:', err)
-    return { id, error: { code: 'internal', message: err instanceof Error ? err.message : 'internal error' } }
+    if (!(err instanceof ApiError)) console.error('[server] internal error:', err)
+    return { id, ...errorReply(err) }
   }
 }

@@ -83,12 +83,23 @@ describe('browser-mode server', () => {
     const ws = await connect(`?token=${server.token}`)
     const datasets = await rpc(ws, { id: 1, method: 'datasets.list', params: {} })
     expect(datasets.id).toBe(1)
+    expect(Object.keys(datasets).sort()).toEqual(['id', 'ok', 'result']) // the contract's ApiReply with the request's id
+    expect(datasets.ok).toBe(true)
     expect((datasets.result as { id: string }[]).map((d) => d.id)).toContain('builtin:xshape')
+    const ids: unknown[] = []
     for (const bad of ['not json', '[]', '{"id":-1,"method":"runs.list"}', '{"id":2,"method":"runs.get","params":{"runId":5}}', '{"id":3,"method":"rm -rf"}']) {
       const reply = await rpc(ws, bad)
-      expect(reply.error).toMatchObject({ code: 'bad-request' })
+      expect(Object.keys(reply).sort()).toEqual(['error', 'id', 'ok'])
+      expect(reply).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.any(String) } })
       expect(JSON.stringify(reply)).not.toMatch(/at .*\.ts:\d+/) // no stack traces
+      ids.push(reply.id)
     }
+    expect(ids).toEqual([null, null, null, 2, 3]) // the id comes back whenever the message carried a valid one
+    expect(await rpc(ws, { id: 6, method: 'runs.get', params: { runId: 'nope' } })).toEqual({
+      id: 6,
+      ok: false,
+      error: { code: 'not-found', message: "no run 'nope'" },
+    })
     const events: { type: string }[] = []
     ws.on('message', (d) => {
       const m = JSON.parse(d.toString())

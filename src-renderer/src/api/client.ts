@@ -1,13 +1,41 @@
 /**
  * The only module that knows how requests travel: the Electron preload bridge or, in browser
- * mode, a WebSocket to the local server. Everything else sees a plain `SplineLabApi`.
+ * mode, a WebSocket to the local server. Everything else sees a plain `SplineLabApi` plus the
+ * `host` it runs in; both transports answer with the contract's ApiReply, and a failure on
+ * either rejects with the same `ApiError(code, message)`.
  */
-import type { ApiEvent, MethodName, Params, Result, SplineLabApi, WsRequest, WsResponse } from '@contract'
+import {
+  ApiError,
+  unwrapReply,
+  type ApiEvent,
+  type MethodName,
+  type Params,
+  type Result,
+  type SplineLabApi,
+  type SplineLabBridge,
+  type WsFrame,
+  type WsRequest,
+} from '@contract'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 
+/**
+ * What the UI may ask of the place it runs in, whatever the transport: components use this and
+ * never a `window` bridge (Netron's "host").
+ */
+export interface ApiHost {
+  /** the desktop app, or a browser tab served by `spline-lab serve` */
+  readonly kind: 'electron' | 'browser'
+  /** whether the UI can learn where the user's files are (a dropped folder, a folder dialog) */
+  readonly canPickPaths: boolean
+  /** the path of a dropped file or folder; null where the host cannot tell (a browser, an item with no file on disk) */
+  pathForFile(file: File): string | null
+  /** the native folder dialog; null when cancelled or where there is none */
+  pickFolder(): Promise<string | null>
+}
+
 export interface ApiClient extends SplineLabApi {
-  readonly transport: 'electron' | 'websocket'
+  readonly host: ApiHost
   /** Called after the connection came back; state pushed meanwhile was missed, so refetch. */
   onReconnect(listener: () => void): () => void
   onConnectionChange(listener: (state: ConnectionState) => void): () => void
@@ -23,21 +51,16 @@ export function createApiClient(): ApiClient {
 
 //#region electron
 
-/** Electron wraps rejections from ipcMain as "Error invoking remote method 'x': Error: reason". */
-const IPC_NOISE = /^Error invoking remote method '[^']*': (?:[A-Za-z]*Error: )?/
-
-function createElectronClient(bridge: SplineLabBridge): ApiClient {
+export function createElectronClient(bridge: SplineLabBridge): ApiClient {
   return {
-    transport: 'electron',
-    connectionState: 'open',
-    async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-      try {
-        return (await bridge.call(method, params)) as Result<M>
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err)
-        throw new Error(message.replace(IPC_NOISE, ''), { cause: err })
-      }
+    host: {
+      kind: 'electron',
+      canPickPaths: true,
+      pathForFile: (file) => bridge.pathForFile(file) || null,
+      pickFolder: async () => unwrapReply(await bridge.pickFolder()),
     },
+    connectionState: 'open',
+    call: async <M extends MethodName>(method: M, params: Params<M>) => unwrapReply(await bridge.call(method, params)) as Result<M>,
     onEvent: (listener) => bridge.onEvent(listener),
     // IPC does not drop while the window lives, so there is never a reconnect.
     onReconnect: () => () => {},
@@ -58,7 +81,15 @@ function webSocketUrl(): string {
 
 interface Pending {
   resolve: (value: unknown) => void
-  reject: (reason: Error) => void
+  reject: (reason: ApiError) => void
+}
+
+/** A browser tab learns no paths of the user's files: datasets are imported by typing a path on the server's machine. */
+const browserHost: ApiHost = {
+  kind: 'browser',
+  canPickPaths: false,
+  pathForFile: () => null,
+  pickFolder: async () => null,
 }
 
 const BACKOFF_MIN_MS = 300
@@ -111,7 +142,7 @@ export function createWebSocketClient(url: string): ApiClient {
       // A reply to an in-flight request can no longer arrive; the caller decides whether to retry.
       const lost = [...inFlight.values()]
       inFlight.clear()
-      for (const pending of lost) pending.reject(new Error('connection to the Spline Lab server was lost'))
+      for (const pending of lost) pending.reject(new ApiError('unavailable', 'connection to the Spline Lab server was lost'))
       setState('closed')
       if (!closedByUs) scheduleReconnect()
     }
@@ -127,9 +158,9 @@ export function createWebSocketClient(url: string): ApiClient {
   }
 
   function receive(text: string): void {
-    let frame: WsResponse
+    let frame: WsFrame
     try {
-      frame = JSON.parse(text) as WsResponse
+      frame = JSON.parse(text) as WsFrame
     } catch {
       console.warn('spline-lab: ignoring a frame that is not JSON')
       return
@@ -140,16 +171,19 @@ export function createWebSocketClient(url: string): ApiClient {
     }
     const pending = frame.id === null ? undefined : inFlight.get(frame.id)
     if (!pending) {
-      if ('error' in frame) console.warn(`spline-lab: server error: ${frame.error.message}`)
+      if (!frame.ok) console.warn(`spline-lab: server error: ${frame.error?.message}`)
       return
     }
     inFlight.delete(frame.id as number)
-    if ('error' in frame) pending.reject(new Error(frame.error.message))
-    else pending.resolve(frame.result)
+    try {
+      pending.resolve(unwrapReply(frame))
+    } catch (err) {
+      pending.reject(err as ApiError)
+    }
   }
 
   function call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-    if (closedByUs) return Promise.reject(new Error('the API client was closed'))
+    if (closedByUs) return Promise.reject(new ApiError('unavailable', 'the API client was closed'))
     const id = nextId++
     const request: WsRequest = { id, method, params }
     const frame = JSON.stringify(request)
@@ -168,7 +202,7 @@ export function createWebSocketClient(url: string): ApiClient {
   connect()
 
   return {
-    transport: 'websocket',
+    host: browserHost,
     get connectionState() {
       return state
     },
@@ -188,7 +222,7 @@ export function createWebSocketClient(url: string): ApiClient {
     close() {
       closedByUs = true
       if (retryTimer) clearTimeout(retryTimer)
-      const closing = new Error('the API client was closed')
+      const closing = new ApiError('unavailable', 'the API client was closed')
       for (const pending of [...inFlight.values(), ...queued.values()]) pending.reject(closing)
       inFlight.clear()
       queued.clear()

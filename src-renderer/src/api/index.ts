@@ -4,7 +4,7 @@
  */
 import { createApiClient, type ApiClient } from './client'
 
-export type { ApiClient, ConnectionState } from './client'
+export type { ApiClient, ApiHost, ConnectionState } from './client'
 
 let instance: ApiClient | null = null
 

@@ -30,5 +30,5 @@ export const useSystemStore = defineStore('system', () => {
   api.onConnectionChange((state) => (connection.value = state))
   api.onReconnect(() => void load())
 
-  return { info, datasets, error, connection, transport: api.transport, load }
+  return { info, datasets, error, connection, host: api.host.kind, load }
 })
