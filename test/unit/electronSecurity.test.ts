@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { secureWebPreferences } from '../../src-main/electron/windowOptions'
 import { ApiError, IPC_PICK_FOLDER, IPC_PREFIX, METHOD_NAMES } from '../../src-main/contract/api'
@@ -75,6 +75,25 @@ describe('Electron security defaults', () => {
     expect(directives['script-src']).toEqual(["'self'"])
     expect(csp).not.toMatch(/(^|\s)\*(\s|;|$)|https?:|data:\s*;?\s*script/)
     expect(directives['connect-src']!.every((s: string) => s === "'self'" || /^ws:\/\/(127\.0\.0\.1|localhost):\*$/.test(s))).toBe(true)
+  })
+})
+
+describe('the bridge, typed once and reached only through the API client', () => {
+  it('the page gets its window.splineLab type from beside the preload, not a copy', () => {
+    const web = JSON.parse(readFileSync(join(REPO, 'tsconfig.web.json'), 'utf8')) as { include: string[] }
+    expect(web.include).toContain('src-main/electron/bridge.d.ts')
+    expect(readFileSync(join(REPO, 'src-main/electron/bridge.d.ts'), 'utf8')).toMatch(/splineLab\?: SplineLabBridge/)
+    expect(readFileSync(join(REPO, 'src-main/electron/preload.ts'), 'utf8')).toMatch(/const bridge: SplineLabBridge = /)
+  })
+
+  it('no component, store or view touches a window bridge: only src-renderer/src/api/ does', () => {
+    const root = join(REPO, 'src-renderer/src')
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile() && /\.(ts|vue)$/.test(d.name))
+      .map((d) => join(d.parentPath, d.name))
+    expect(files.length).toBeGreaterThan(20)
+    const touching = files.filter((f) => /\bsplineLab\b|webUtils|ipcRenderer/.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f))
+    expect(touching).toEqual(['api/client.ts'])
   })
 })
 

@@ -220,6 +220,9 @@ describe('both transports', () => {
     expect(ours.host).toMatchObject({ kind: 'electron', canPickPaths: true })
     expect(await ours.host.pickFolder()).toBe('/data/picked')
     expect(ours.host.pathForFile({} as File)).toBe('/data/dropped')
+    // A reply that is not an ApiReply (a main process of another build) is an error, never a result.
+    const odd = createElectronClient({ ...simulatedBridge(fakeApi, ourWindow), call: async () => ({ result: 'x' }) as never })
+    await expect(odd.call('runs.list', {})).rejects.toMatchObject({ name: 'ApiError', code: 'internal', message: expect.stringMatching(/malformed reply/) })
     // An item with no file on disk (a dragged link, a browser tab) has the empty path: none.
     expect(createElectronClient(simulatedBridge(fakeApi, ourWindow, '')).host.pathForFile({} as File)).toBeNull()
   })
