@@ -16,6 +16,7 @@ import { IMPORT_USAGE, cmdImport } from './importCommand'
 import { EXPORT_USAGE, cmdExport } from './exportCommand'
 import { RESUME_USAGE, cmdResume } from './resumeCommand'
 import { BENCH_USAGE, cmdBench } from './benchCommand'
+import { setting } from '../settings/settings'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
@@ -145,7 +146,7 @@ main(process.argv.slice(2)).then(
       process.exit(1)
     }
     process.stderr.write(`spline-lab: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
-    if (process.env.SPLINE_LAB_DEBUG) console.error(err)
+    if (setting('debug')) console.error(err)
     process.exit(1)
   },
 )

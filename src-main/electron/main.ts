@@ -9,6 +9,7 @@ import { ApiError, IPC_EVENT, IPC_PREFIX, METHOD_NAMES, type MethodName } from '
 import { createService } from '../service/createService'
 import { secureWebPreferences } from './windowOptions'
 import { electronPdf } from './pdf'
+import { setting } from '../settings/settings'
 
 const here = dirname(fileURLToPath(import.meta.url))
 let service: ReturnType<typeof createService>['service'] | null = null
@@ -28,7 +29,8 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (event) => event.preventDefault())
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
+  const devUrl = setting('rendererUrl')
+  if (devUrl) void win.loadURL(devUrl)
   else void win.loadFile(join(here, '../renderer/index.html'))
   return win
 }
