@@ -3,8 +3,19 @@
  * run-config fields (RUN_FIELDS); every problem becomes a UsageError (exit 2) naming the flag.
  */
 import { parseArgs } from 'node:util'
-import { RUN_FIELDS, RUN_FORM_GROUPS, RunConfigSchema, type RunConfig } from '../contract/api'
-import { fieldAtPath, fieldChoices, fieldDefault, valueFromText, valueToText, writePath, type AnyField } from '../contract/runFields'
+import {
+  RUN_FIELDS,
+  RUN_FORM_GROUPS,
+  RunConfigSchema,
+  fieldAtPath,
+  fieldChoices,
+  fieldDefault,
+  valueFromText,
+  valueToText,
+  writePath,
+  type AnyField,
+  type RunConfig,
+} from '../contract/api'
 
 export class UsageError extends Error {}
 

@@ -3,8 +3,18 @@
  * (FLOPs vs accuracy, sweeps, compare) and the Node-side report builder import this file.
  * Pure: no Node, no DOM, no tfjs (it is part of tsconfig.web.json as well as the node project).
  */
-import { RUN_FIELDS, type EpochMetrics, type RunConfig, type RunSummary } from '../contract/api'
-import { fieldDefault, isRequired, readPath, sameValue, valueToText, type AnyField } from '../contract/runFields'
+import {
+  RUN_FIELDS,
+  fieldDefault,
+  isRequired,
+  readPath,
+  sameValue,
+  valueToText,
+  type AnyField,
+  type EpochMetrics,
+  type RunConfig,
+  type RunSummary,
+} from '../contract/api'
 
 //#region statistics
 

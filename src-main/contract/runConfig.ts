@@ -5,7 +5,7 @@
  * command and the New-run form are derived from it (runFields.ts says how).
  */
 import { z } from 'zod'
-import { configSchema, field, type FormView } from './runFields'
+import { configSchema, field, type FormGroup, type FormView } from './runFields'
 
 /** The one list of built-in dataset ids (data/datasets.ts implements each). */
 export const BUILTIN_DATASETS = ['builtin:xshape', 'builtin:spirals', 'builtin:gaussians', 'builtin:sawtooth', 'builtin:fashion-mini'] as const
@@ -56,14 +56,14 @@ const METHOD_HINT: Record<string, string> = {
   'prune-at-init': 'prune before training (SNIP-like), train E epochs',
 }
 
-/** Groups of the New-run form, in page order; `advanced` ones sit folded under their summary. */
-export const RUN_FORM_GROUPS = [
+/** Groups of the New-run form, in page order. */
+export const RUN_FORM_GROUPS: readonly FormGroup[] = [
   { id: 'head', legend: null },
   { id: 'model', legend: 'Data and model' },
   { id: 'pruning', legend: 'Method and pruning' },
   { id: 'training', legend: 'Training' },
   { id: 'detectors', legend: 'Probe and early-bird detectors', advanced: true },
-] as const
+]
 
 /**
  * Every run-config field. The order is the key order of parsed configs, which the checkpoint

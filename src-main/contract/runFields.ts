@@ -17,6 +17,13 @@ import { z } from 'zod'
 export type FieldKind = 'enum' | 'number' | 'integer' | 'numbers' | 'boolean' | 'text' | 'auto|integer'
 export type FieldWidget = 'select' | 'number' | 'numbers' | 'checkbox' | 'text' | 'dataset'
 
+/** A group of the New-run form: a fieldset (no legend: loose fields at the top); `advanced` ones sit folded under a summary. */
+export interface FormGroup {
+  id: string
+  legend: string | null
+  advanced?: boolean
+}
+
 /** What a form predicate or hint sees: the form's text values by form key, and the mode. */
 export interface FormView {
   values: Readonly<Record<string, string>>
@@ -100,10 +107,10 @@ export function fieldChoices(f: AnyField): readonly string[] {
 }
 
 /** A number field's bounds (of its elements, for lists), as the schema states them. */
-export function fieldBounds(f: AnyField): { min?: number; max?: number; maxLength?: number } {
+export function fieldBounds(f: AnyField): { min?: number; max?: number; int?: boolean; maxLength?: number } {
   let base = unwrap(f.schema)
   if (base instanceof z.ZodArray) base = unwrap(base.element as z.ZodType)
-  if (base instanceof z.ZodNumber) return { min: finiteOr(base.minValue), max: finiteOr(base.maxValue) }
+  if (base instanceof z.ZodNumber) return { min: finiteOr(base.minValue), max: finiteOr(base.maxValue), int: base.isInt }
   if (base instanceof z.ZodString) return { maxLength: base.maxLength ?? undefined }
   return {}
 }
