@@ -16,7 +16,7 @@ import { EXPORT_USAGE, cmdExport } from './exportCommand'
 import { RESUME_USAGE, cmdResume } from './resumeCommand'
 import { BENCH_USAGE, cmdBench } from './benchCommand'
 import { setting } from '../settings/settings'
-import { builtFile, exitWhenFlushed, withService } from './service'
+import { builtFile, exitWhenFlushed, ignoreClosedReaders, withService } from './service'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
@@ -131,6 +131,7 @@ function rendererDir(): string {
   return dirname(index)
 }
 
+ignoreClosedReaders()
 main(process.argv.slice(2)).then(exitWhenFlushed, (err: unknown) => {
   if (err instanceof UsageError || (err instanceof ApiError && err.code === 'bad-request')) {
     process.stderr.write(`spline-lab: ${err.message}\n`)

@@ -31,9 +31,16 @@ export function builtFile(path: string, from = dirname(fileURLToPath(import.meta
 }
 
 /**
+ * A reader that went away (`… | head`) ends our output, not the command: write errors on stdout
+ * and stderr are dropped instead of crashing with a stack trace. Called once at start.
+ */
+export function ignoreClosedReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
+}
+
+/**
  * Ends the process with `code` once stdout and stderr have written everything: process.exit
  * right after a write drops what a pipe has not taken yet (everything past its 64 KiB buffer).
- * A reader that went away (`| head`) is not an error.
  */
 export function exitWhenFlushed(code: number): void {
   process.exitCode = code
@@ -41,11 +48,6 @@ export function exitWhenFlushed(code: number): void {
   const done = () => {
     if (--pending === 0) process.exit(code)
   }
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err
-    })
-    // an empty write completes after every write queued before it
-    stream.write('', done)
-  }
+  // an empty write completes after every write queued before it (or at once, with an error, on a closed pipe)
+  for (const stream of [process.stdout, process.stderr]) stream.write('', done)
 }

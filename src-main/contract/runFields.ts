@@ -1,7 +1,7 @@
 /**
  * How a run-config field is declared, and what is derived from a list of them: the zod object
  * schema, defaults, choices and bounds, the text a flag or form input holds and back. The list
- * itself is RUN_FIELDS (runConfig.ts); the CLI flags and usage (cli/runFlags.ts), the reproduce
+ * itself is RUN_FIELDS (runConfig.ts); the CLI flags and usage (cli/args.ts), the reproduce
  * command (common/analysis.ts) and the New-run form (renderer lib/runForm.ts) are all built from
  * it, so a field added there appears everywhere at once. Every function here takes the list as a
  * parameter, so a test can build the same things from a throwaway list.
