@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // The New-run form's field groups edit the one reactive form object NewRunForm owns.
-    files: ['src-renderer/src/components/RunFields*.vue', 'src-renderer/src/components/SweepFields.vue'],
+    files: ['src-renderer/src/components/RunField*.vue', 'src-renderer/src/components/SweepFields.vue'],
     rules: { 'vue/no-mutating-props': ['error', { shallowOnly: true }] },
   },
 )

@@ -164,7 +164,6 @@ export async function storeChild(options: { epochsPerRun: number; minSeconds: nu
           platform: `${process.platform} ${process.arch}`,
           cpus: `${cpu.length} × ${cpu[0]?.model ?? '?'}`,
         },
-        defaults: RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp' }),
       }
       const render = (): { ms: number; html: string } => {
         const t = performance.now()

@@ -1,64 +1,54 @@
 /**
- * CLI flags → a run config. Every problem becomes a UsageError (exit 2) naming the flag.
+ * CLI flags → a run config. The run flags, their parsing and their usage lines come from the
+ * run-config fields (RUN_FIELDS); every problem becomes a UsageError (exit 2) naming the flag.
  */
 import { parseArgs } from 'node:util'
-import { RunConfigSchema, type RunConfigInput, type RunConfig } from '../contract/api'
+import {
+  RUN_FIELDS,
+  RUN_FORM_GROUPS,
+  RunConfigSchema,
+  fieldAtPath,
+  fieldChoices,
+  fieldDefault,
+  valueFromText,
+  valueToText,
+  writePath,
+  type AnyField,
+  type RunConfig,
+} from '../contract/api'
 
 export class UsageError extends Error {}
 
-/** run flags: flag → [config key, kind]. Lists are comma-separated. */
-const CONFIG_FLAGS: Record<string, [string, 'string' | 'number' | 'numbers' | 'auto|number']> = {
-  dataset: ['dataset', 'string'],
-  model: ['model', 'string'],
-  method: ['method', 'string'],
-  hidden: ['hidden', 'numbers'],
-  width: ['width', 'number'],
-  criterion: ['criterion', 'string'],
-  ratio: ['ratio', 'number'],
-  scope: ['scope', 'string'],
-  P: ['P', 'number'],
-  retrain: ['retrain', 'string'],
-  finetune: ['finetuneEpochs', 'number'],
-  'bn-l1': ['bnL1', 'number'],
-  'eb-cap': ['ebCap', 'number'],
-  epochs: ['epochs', 'number'],
-  batch: ['batchSize', 'number'],
-  lr: ['lr', 'number'],
-  momentum: ['momentum', 'number'],
-  'weight-decay': ['weightDecay', 'number'],
-  seed: ['seed', 'number'],
-  'probe-kind': ['probeKind', 'string'],
-  'probe-budget': ['probeBudgetBits', 'number'],
-  'train-limit': ['trainLimit', 'number'],
-  'test-limit': ['testLimit', 'number'],
-  backend: ['backend', 'string'],
-  'train-workers': ['trainWorkers', 'auto|number'],
-  name: ['name', 'string'],
-  'keep-checkpoints': ['keepCheckpoints', 'string'],
+type FlagSpec = Record<string, { type: 'string' | 'boolean' }>
+type FlagValues = Record<string, string | boolean | undefined>
+/** what configFromFlags needs of a zod schema */
+interface Schema<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }
 }
-const FLAG_OF: Record<string, string> = Object.fromEntries(Object.entries(CONFIG_FLAGS).map(([flag, [key]]) => [key, flag]))
-FLAG_OF.probeSamples = 'probe'
-FLAG_OF.probeGrid = 'probe'
-FLAG_OF.eb = 'eb-window/--eb-epsilon'
 
-export const RUN_FLAGS = {
-  ...Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: 'string' as const }])),
-  probe: { type: 'string' },
-  'eb-window': { type: 'string' },
-  'eb-epsilon': { type: 'string' },
+/** `--probe N`: N probe points at once, as N test samples or a √N × √N grid / canvas. */
+const PROBE = 'probe'
+
+/** The parseArgs options of a field list's flags. */
+export function fieldFlags(fields: readonly AnyField[]): FlagSpec {
+  return Object.fromEntries(fields.map((f) => [f.flag, { type: f.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]))
+}
+
+export const RUN_FLAGS: FlagSpec = {
+  ...fieldFlags(RUN_FIELDS),
+  [PROBE]: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
   events: { type: 'boolean' },
-} as Record<string, { type: 'string' | 'boolean' }>
-
-type FlagSpec = Record<string, { type: 'string' | 'boolean' }>
+}
 
 export function parseFlags<T extends FlagSpec>(
   argv: string[],
   options: T,
 ): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    // allowNegative: a boolean field's flag also has its --no- form
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, allowNegative: true, strict: true })
     return { values: values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }, positionals }
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err))
@@ -72,36 +62,96 @@ function number(flag: string, raw: string | undefined): number | undefined {
   return n
 }
 
-/** Builds and validates a run config from `run` flags. */
-export function runConfigFromFlags(values: Record<string, string | boolean | undefined>, defaults: Record<string, unknown> = {}): RunConfig {
-  const input: Record<string, unknown> = { dataset: 'builtin:xshape', model: 'mlp', method: 'dense', ...defaults }
-  for (const [flag, [key, kind]] of Object.entries(CONFIG_FLAGS)) {
-    const raw = values[flag]
-    if (typeof raw !== 'string') continue
-    input[key] =
-      kind === 'string' || (kind === 'auto|number' && raw === 'auto')
-        ? raw
-        : kind === 'number' || kind === 'auto|number'
-          ? number(flag, raw)
-          : raw.split(',').map((w) => number(flag, w))
-  }
-  const probe = number('probe', values.probe as string | undefined)
-  if (probe !== undefined) {
-    // --probe N: N probe points: N test samples, or a √N × √N grid / canvas
+/**
+ * Builds and validates a config of `fields` from flag values: each given flag's text read as its
+ * field's kind, over the required fields' initial values and `defaults`. The schema's message is
+ * prefixed with the flag the value came from.
+ */
+export function configFromFlags<T>(values: FlagValues, fields: readonly AnyField[], schema: Schema<T>, defaults: Record<string, unknown> = {}): T {
+  const input: Record<string, unknown> = {}
+  for (const f of fields) if (f.initial !== undefined) writePath(input, f.key, f.initial)
+  Object.assign(input, defaults)
+  const source = new Map<string, string>()
+  const probe = number(PROBE, values[PROBE] as string | undefined)
+  if (probe !== undefined && fields.some((f) => f.key === 'probeSamples')) {
     input.probeSamples = probe
     input.probeGrid = Math.max(4, Math.round(Math.sqrt(probe)))
+    source.set('probeSamples', PROBE).set('probeGrid', PROBE)
   }
-  const ebWindow = number('eb-window', values['eb-window'] as string | undefined)
-  const ebEpsilon = number('eb-epsilon', values['eb-epsilon'] as string | undefined)
-  if (ebWindow !== undefined || ebEpsilon !== undefined) input.eb = { window: ebWindow ?? 3, epsilon: ebEpsilon ?? 0.16 }
-  const parsed = RunConfigSchema.safeParse(input as RunConfigInput)
+  // after --probe, so --probe-samples / --probe-grid given too win
+  for (const f of fields) {
+    const raw = values[f.flag]
+    if (raw === undefined) continue
+    const value =
+      typeof raw === 'boolean'
+        ? raw
+        : valueFromText(f, raw, true, (piece) => {
+            throw new UsageError(`--${f.flag}: '${piece}' is not a number`)
+          })
+    writePath(input, f.key, value)
+    source.set(f.key, f.flag)
+  }
+  const parsed = schema.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    const [head, ...rest] = issue.path.map(String)
-    const flag = head ? `--${FLAG_OF[head] ?? head}${rest.length ? `[${rest.join('.')}]` : ''}: ` : ''
+    const at = fieldAtPath(fields, issue.path)
+    const flag = at ? `--${source.get(at.field.key) ?? at.field.flag}${at.rest.length ? `[${at.rest.join('.')}]` : ''}: ` : ''
     throw new UsageError(`${flag}${issue.message}`)
   }
   return parsed.data
+}
+
+/** Builds and validates a run config from `run` flags. */
+export function runConfigFromFlags(values: FlagValues, defaults: Record<string, unknown> = {}): RunConfig {
+  return configFromFlags(values, RUN_FIELDS, RunConfigSchema, defaults)
+}
+
+/** What a flag takes, as its usage line shows it. */
+function placeholder(f: AnyField): string {
+  const choices = fieldChoices(f).join('|')
+  if (choices) return choices.length <= 24 ? choices : f.flag.charAt(0).toUpperCase()
+  return { number: 'X', integer: 'N', numbers: 'N,N', boolean: '', text: 'S', 'auto|integer': 'auto|N', enum: 'S' }[f.kind]
+}
+
+/**
+ * The usage lines of a field list's flags (and `--probe`), under the New-run form's group
+ * legends, each with its help and default, wrapped at `columns`.
+ */
+export function fieldUsage(fields: readonly AnyField[], groups: readonly { id: string; legend: string | null }[] = RUN_FORM_GROUPS, columns = 110): string[] {
+  const order = (id: string) => (groups.findIndex((g) => g.id === id) + groups.length + 1) % (groups.length + 1)
+  const sorted = [...fields].sort((a, b) => order(a.form.group) - order(b.form.group) || a.form.order - b.form.order)
+  const rows: [string, string][] = []
+  let group: string | null = null
+  for (const f of sorted) {
+    if (f.form.group !== group) {
+      group = f.form.group
+      const legend = groups.find((g) => g.id === group)?.legend
+      if (legend) rows.push([legend, ''])
+    }
+    const choices = fieldChoices(f)
+    const d = fieldDefault(f)
+    const flag = f.kind === 'boolean' ? `--${f.flag} / --no-${f.flag}` : `--${f.flag} ${placeholder(f)}`
+    const extra = [
+      choices.join('|').length > 24 ? `one of ${choices.join(', ')}` : '',
+      d !== undefined ? `default ${valueToText(d)}` : f.initial ? `default ${f.initial}` : '',
+    ]
+    rows.push([`  ${flag}`, [f.help, ...extra.filter(Boolean)].join('; ')])
+    if (f.key === 'probeSamples') rows.push([`  --${PROBE} N`, 'N probe points at once: sets --probe-samples N and --probe-grid √N'])
+  }
+  const width = Math.max(...rows.filter(([, help]) => help).map(([flag]) => flag.length)) + 2
+  return rows.flatMap(([flag, help]) => (help ? wrap(help, columns - width - 2).map((line, i) => `  ${(i ? '' : flag).padEnd(width)}${line}`) : [`  ${flag}:`]))
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  return [...lines, line]
 }
 
 /** Parses a comma-separated list of numbers for `flag`. */

@@ -6,21 +6,14 @@
  * `npm run bench`.
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { UsageError } from './args'
+import { builtFile } from './service'
 
 export const BENCH_USAGE = `bench   [--quick] [--json] [--models mlp,cnn,vgg11] [--sections …] [--no-torch] [--out DIR] [--report FILE]`
 
-/** out/bench/run.js, from the built CLI (out/main/cli.js, or a chunk of it one folder down). */
-export function benchScript(from = dirname(fileURLToPath(import.meta.url))): string | null {
-  return [join(from, '..', 'bench', 'run.js'), join(from, '..', '..', 'bench', 'run.js')].find((p) => existsSync(p)) ?? null
-}
-
 export async function cmdBench(argv: string[]): Promise<number> {
   if (argv.includes('--child')) throw new UsageError('--child is internal to the bench')
-  const script = benchScript()
+  const script = builtFile('bench/run.js')
   if (script === null) throw new Error(`the built bench (out/bench/run.js) was not found; run 'npm run build'`)
   const child = spawn(process.execPath, [script, ...argv], {
     // stdout untouched: with --json it carries the one JSON document and nothing else

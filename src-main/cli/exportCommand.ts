@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { ApiError, EXPORT_FORMATS, type ExportFile, type ExportFormat } from '../contract/api'
-import { createService } from '../service/createService'
 import { UsageError, parseFlags } from './args'
+import { withService } from './service'
 
 export const EXPORT_USAGE = `export  <runId|sweepId>... --format ${EXPORT_FORMATS.join('|')} --out PATH [--db FILE] [--json]`
 
@@ -20,21 +20,18 @@ export async function cmdExport(argv: string[]): Promise<number> {
   if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`--format: must be one of ${EXPORT_FORMATS.join(', ')}`)
   if (!values.out) throw new UsageError(`--out: where to write (${SINGLE.includes(format) ? 'a file, or a folder to put it in' : 'a folder'})`)
   const out = resolve(values.out)
-  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'cli' })
-  try {
-    const result = await service.call('runs.export', { ids: positionals, format }).catch((err: unknown) => {
+  const result = await withService(values.db, (service) =>
+    service.call('runs.export', { ids: positionals, format }).catch((err: unknown) => {
       // An id that names nothing is bad input (exit 2), like a bad flag.
       if (err instanceof ApiError && err.code === 'not-found') throw new UsageError(err.message)
       throw err
-    })
-    const written = writeFiles(result.files, out, SINGLE.includes(format) && !isFolder(values.out, out))
-    for (const note of result.notes) process.stderr.write(`note: ${note}\n`)
-    if (values.json) process.stdout.write(JSON.stringify({ format, files: written, notes: result.notes }) + '\n')
-    else for (const path of written) process.stdout.write(`${path}\n`)
-    return 0
-  } finally {
-    await service.close()
-  }
+    }),
+  )
+  const written = writeFiles(result.files, out, SINGLE.includes(format) && !isFolder(values.out, out))
+  for (const note of result.notes) process.stderr.write(`note: ${note}\n`)
+  if (values.json) process.stdout.write(JSON.stringify({ format, files: written, notes: result.notes }) + '\n')
+  else for (const path of written) process.stdout.write(`${path}\n`)
+  return 0
 }
 
 function isFolder(raw: string, path: string): boolean {

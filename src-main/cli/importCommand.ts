@@ -4,11 +4,10 @@
  * result. Bad folders exit 2 with one line naming the file and the problem.
  */
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { BUILTIN_DATASETS, type DatasetImportOptions, type DatasetInfo, type Results } from '../contract/api'
-import { createService } from '../service/createService'
 import { UsageError, parseFlags } from './args'
 import { createProgressBar } from './progressBar'
+import { withService } from './service'
 
 export const IMPORT_USAGE = `import  <folder> [--label-column C] [--resize HxW] [--split-seed N] [--test-fraction F]
           [--cifar100-labels fine|coarse] [--db FILE] [--json]`
@@ -44,19 +43,19 @@ function importOptions(values: Record<string, string | boolean | undefined>): Da
 
 /** Imports through a short-lived service on the same database. */
 async function importVia(db: string | undefined, path: string, options: DatasetImportOptions, quiet: boolean): Promise<Results['datasets.import']> {
-  const { service } = createService({ dbPath: db ? resolve(db) : undefined, transport: 'cli' })
-  const bar = quiet ? null : createProgressBar()
-  const off = service.onEvent((e) => {
-    if (e.type === 'dataset:progress' && bar && e.phase === 'reading')
-      bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
+  return withService(db, async (service) => {
+    const bar = quiet ? null : createProgressBar()
+    const off = service.onEvent((e) => {
+      if (e.type === 'dataset:progress' && bar && e.phase === 'reading')
+        bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
+    })
+    try {
+      return await service.call('datasets.import', { path, options })
+    } finally {
+      off()
+      bar?.end()
+    }
   })
-  try {
-    return await service.call('datasets.import', { path, options })
-  } finally {
-    off()
-    bar?.end()
-    await service.close()
-  }
 }
 
 export function describeDataset(d: DatasetInfo): string {

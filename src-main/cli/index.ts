@@ -2,31 +2,29 @@
  * `spline-lab` command line: run, runs, serve. Exit codes: 0 ok, 2 bad input (one line on
  * stderr), 1 internal error or failed run. With --json the last stdout line is one JSON object.
  */
-import { dirname, join, resolve } from 'node:path'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
-import { ApiError } from '../contract/api'
-import { createService, defaultDbPath } from '../service/createService'
+import { ApiError, RUN_FIELDS } from '../contract/api'
+import { defaultDbPath } from '../service/createService'
 import { startServer } from '../server/server'
-import { UsageError, parseFlags } from './args'
+import { UsageError, fieldUsage, parseFlags } from './args'
 import { cmdRun, cmdSweep } from './runCommand'
 import { cmdInspect } from './inspectCommand'
 import { IMPORT_USAGE, cmdImport } from './importCommand'
 import { EXPORT_USAGE, cmdExport } from './exportCommand'
 import { RESUME_USAGE, cmdResume } from './resumeCommand'
 import { BENCH_USAGE, cmdBench } from './benchCommand'
+import { setting } from '../settings/settings'
+import { builtFile, exitWhenFlushed, ignoreClosedReaders, withService } from './service'
 
 const USAGE = `usage: spline-lab <command> [flags]
 
 commands:
-  run     --dataset D --model M --method K [--criterion C --ratio R --scope S --P X --epochs N
-          --batch N --lr X --seed N --probe N --width X --hidden 20,20 --retrain finetune|reinit
-          --finetune N --bn-l1 S --eb-window W --eb-epsilon E --train-limit N --test-limit N
-          --backend auto|tensorflow|webgpu|wasm|cpu --train-workers auto|N --name S --keep-checkpoints all|last] [--db FILE] [--json] [--events]
+  run     [run flags] [--db FILE] [--json] [--events]
                                      train one run (dense, spline-eb, eb-bn, prune-after, prune-at-init)
-  sweep   --dataset D --model M --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d]
-          [--Ps 0,0.5,1] [run flags] [--db FILE] [--json]      a grid of runs under one sweep id
+  sweep   --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d] [--Ps 0,0.5,1]
+          [run flags] [--db FILE] [--json]                     a grid of runs under one sweep id
   inspect --model M --input H,W,C --classes K [--width X] [--json]   MACs, FLOPs, params per layer
   ${IMPORT_USAGE}
                                      import a dataset folder (IDX, CIFAR, images, CSV, .npy); --dataset takes folders too
@@ -39,7 +37,10 @@ commands:
   ${BENCH_USAGE}
                                      training speed vs PyTorch, a Fashion-MNIST epoch, spline-watch cost, SQLite and report times
 
-The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db).`
+run flags (every field of a run config, all optional; sweep takes them too):
+${fieldUsage(RUN_FIELDS).join('\n')}
+
+The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db); environment variables: docs/settings.md.`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -75,21 +76,16 @@ async function main(argv: string[]): Promise<number> {
 
 async function cmdRuns(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { db: { type: 'string' }, json: { type: 'boolean' } })
-  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined })
-  try {
-    const runs = await service.call('runs.list', {})
-    if (values.json) process.stdout.write(JSON.stringify(runs) + '\n')
-    else if (runs.length === 0) process.stdout.write('no runs yet\n')
-    else {
-      for (const r of runs) {
-        const acc = r.testAccuracy == null ? '   –  ' : `${(r.testAccuracy * 100).toFixed(1).padStart(5)}%`
-        process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${acc}  ${r.epochsDone}/${r.epochs} ep  ${r.name}\n`)
-      }
+  const runs = await withService(values.db, (service) => service.call('runs.list', {}))
+  if (values.json) process.stdout.write(JSON.stringify(runs) + '\n')
+  else if (runs.length === 0) process.stdout.write('no runs yet\n')
+  else {
+    for (const r of runs) {
+      const acc = r.testAccuracy == null ? '   –  ' : `${(r.testAccuracy * 100).toFixed(1).padStart(5)}%`
+      process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${acc}  ${r.epochsDone}/${r.epochs} ep  ${r.name}\n`)
     }
-    return 0
-  } finally {
-    await service.close()
   }
+  return 0
 }
 
 async function cmdServe(argv: string[]): Promise<number> {
@@ -97,21 +93,24 @@ async function cmdServe(argv: string[]): Promise<number> {
   const port = values.port === undefined ? 5183 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a port number`)
   const staticDir = rendererDir()
-  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'browser' })
-  const server = await startServer({ api: service, staticDir, port }).catch(async (err: NodeJS.ErrnoException) => {
-    await service.close()
-    if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for any free port)`)
-    throw err
-  })
-  process.stdout.write(`Spline Lab is running at ${server.url}\n`)
-  if (values.open) openInBrowser(server.url)
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
-  await server.close()
-  await service.close()
-  return 0
+  return withService(
+    values.db,
+    async (service) => {
+      const server = await startServer({ api: service, staticDir, port }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use (try --port 0 for any free port)`)
+        throw err
+      })
+      process.stdout.write(`Spline Lab is running at ${server.url}\n`)
+      if (values.open) openInBrowser(server.url)
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done)
+        process.once('SIGTERM', done)
+      })
+      await server.close()
+      return 0
+    },
+    'browser',
+  )
 }
 
 /** Best effort: the desktop's URL opener; the URL is printed either way. */
@@ -127,25 +126,22 @@ function openInBrowser(url: string): void {
 }
 
 function rendererDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const dir = [join(here, '../renderer'), join(here, '../../renderer'), resolve(here, '../../out/renderer')].find((d) => existsSync(join(d, 'index.html')))
-  if (!dir) throw new Error(`the built UI was not found next to ${here}; run 'npm run build'`)
-  return dir
+  const index = builtFile('renderer/index.html')
+  if (!index) throw new Error(`the built UI was not found next to ${dirname(fileURLToPath(import.meta.url))}; run 'npm run build'`)
+  return dirname(index)
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof ApiError && err.code === 'bad-request')) {
-      process.stderr.write(`spline-lab: ${err.message}\n`)
-      process.exit(2)
-    }
-    if (err instanceof Error && err.name === 'DataFolderError') {
-      process.stderr.write(`spline-lab: ${err.message}\n`)
-      process.exit(1)
-    }
-    process.stderr.write(`spline-lab: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
-    if (process.env.SPLINE_LAB_DEBUG) console.error(err)
-    process.exit(1)
-  },
-)
+ignoreClosedReaders()
+main(process.argv.slice(2)).then(exitWhenFlushed, (err: unknown) => {
+  if (err instanceof UsageError || (err instanceof ApiError && err.code === 'bad-request')) {
+    process.stderr.write(`spline-lab: ${err.message}\n`)
+    return exitWhenFlushed(2)
+  }
+  if (err instanceof Error && err.name === 'DataFolderError') {
+    process.stderr.write(`spline-lab: ${err.message}\n`)
+    return exitWhenFlushed(1)
+  }
+  process.stderr.write(`spline-lab: internal error: ${err instanceof Error ? err.message : String(err)}\n`)
+  if (setting('debug')) console.error(err)
+  exitWhenFlushed(1)
+})

@@ -2,11 +2,10 @@
  * `resume <runId>`: continues an interrupted, failed or cancelled run from its last committed
  * checkpoint and follows it to the end, like `run` (same output, --json, --events, exit codes).
  */
-import { resolve } from 'node:path'
 import { ApiError } from '../contract/api'
-import { createService } from '../service/createService'
 import { UsageError, parseFlags } from './args'
 import { followAndPrint } from './runCommand'
+import { withService } from './service'
 
 export const RESUME_USAGE = 'resume  <runId> [--db FILE] [--json] [--events]'
 
@@ -15,10 +14,9 @@ export async function cmdResume(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('resume takes one run id: spline-lab resume <runId> (spline-lab runs lists them)')
   const runId = positionals[0]!
   const json = values.json === true
-  // Opening the service marks runs of dead processes interrupted, so a killed run resumes at once.
-  const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined, transport: 'cli' })
   const started = Date.now()
-  try {
+  // Opening the service marks runs of dead processes interrupted, so a killed run resumes at once.
+  return withService(values.db, async (service) => {
     let fromEpoch: number
     try {
       const r = await service.call('runs.resume', { runId })
@@ -29,8 +27,6 @@ export async function cmdResume(argv: string[]): Promise<number> {
       if (err instanceof ApiError && err.code !== 'internal') throw new UsageError(err.message)
       throw err
     }
-    return await followAndPrint(service, runId, json, values.events === true, started, { resumedFrom: fromEpoch })
-  } finally {
-    await service.close()
-  }
+    return followAndPrint(service, runId, json, values.events === true, started, { resumedFrom: fromEpoch })
+  })
 }

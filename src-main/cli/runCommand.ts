@@ -2,13 +2,12 @@
  * `run` and `sweep`: queue runs on a service, follow them with a progress bar (or silently with
  * --json), and print the results. Ctrl-C cancels the runs in flight.
  */
-import { resolve } from 'node:path'
 import { CRITERIA, METHODS, backendLabel, type ApiEvent, type BackendInfo, type RunSummary } from '../contract/api'
-import { createService } from '../service/createService'
 import type { SplineLabService } from '../service/service'
 import { resolveDatasetFlag } from './importCommand'
 import { RUN_FLAGS, UsageError, numberList, parseFlags, runConfigFromFlags } from './args'
 import { createProgressBar, formatSeconds } from './progressBar'
+import { withService } from './service'
 
 const DONE = ['finished', 'failed', 'cancelled']
 type Flags = Record<string, string | boolean | undefined>
@@ -118,14 +117,11 @@ export async function cmdRun(argv: string[]): Promise<number> {
   await resolveDatasetFlag(values)
   const config = runConfigFromFlags(values)
   const json = values.json === true
-  const { service } = createService({ dbPath: values.db ? resolve(String(values.db)) : undefined, transport: 'cli' })
   const started = Date.now()
-  try {
+  return withService(values.db, async (service) => {
     const { runId } = await service.call('runs.start', { config })
-    return await followAndPrint(service, runId, json, values.events === true, started)
-  } finally {
-    await service.close()
-  }
+    return followAndPrint(service, runId, json, values.events === true, started)
+  })
 }
 
 /** Follows one run to its end, prints its result, and returns the exit code (0, 130 cancelled, 1). */
@@ -193,9 +189,8 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     name: values.name as string | undefined,
   }
   const json = values.json === true
-  const { service } = createService({ dbPath: values.db ? resolve(String(values.db)) : undefined, transport: 'cli' })
   const started = Date.now()
-  try {
+  return withService(values.db, async (service) => {
     const { sweepId, runIds } = await service.call('runs.sweep', request)
     if (!json) process.stderr.write(`sweep ${sweepId}: ${runIds.length} runs queued\n`)
     cancelOnSignal(service, runIds)
@@ -205,7 +200,5 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     else
       process.stdout.write(`sweep ${sweepId}: ${summaries.filter((s) => s.status === 'finished').length}/${runIds.length} finished in ${formatSeconds(wall)}\n`)
     return summaries.every((s) => s.status === 'finished') ? 0 : 1
-  } finally {
-    await service.close()
-  }
+  })
 }

@@ -3,7 +3,18 @@
  * (FLOPs vs accuracy, sweeps, compare) and the Node-side report builder import this file.
  * Pure: no Node, no DOM, no tfjs (it is part of tsconfig.web.json as well as the node project).
  */
-import type { EpochMetrics, ProbeInfo, RunConfig, RunSummary } from '../contract/api'
+import {
+  RUN_FIELDS,
+  fieldDefault,
+  isRequired,
+  readPath,
+  sameValue,
+  valueToText,
+  type AnyField,
+  type EpochMetrics,
+  type RunConfig,
+  type RunSummary,
+} from '../contract/api'
 
 //#region statistics
 
@@ -173,61 +184,24 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, stri
 
 //#region reproduce
 
-/** `run` flags of the CLI (cli/args.ts) for each config field that has one */
-const FLAGS: [keyof RunConfig, string][] = [
-  ['dataset', 'dataset'],
-  ['model', 'model'],
-  ['hidden', 'hidden'],
-  ['width', 'width'],
-  ['method', 'method'],
-  ['criterion', 'criterion'],
-  ['ratio', 'ratio'],
-  ['scope', 'scope'],
-  ['P', 'P'],
-  ['retrain', 'retrain'],
-  ['finetuneEpochs', 'finetune'],
-  ['bnL1', 'bn-l1'],
-  ['ebCap', 'eb-cap'],
-  ['epochs', 'epochs'],
-  ['batchSize', 'batch'],
-  ['lr', 'lr'],
-  ['momentum', 'momentum'],
-  ['weightDecay', 'weight-decay'],
-  ['seed', 'seed'],
-  ['probeKind', 'probe-kind'],
-  ['probeBudgetBits', 'probe-budget'],
-  ['trainLimit', 'train-limit'],
-  ['testLimit', 'test-limit'],
-  ['backend', 'backend'],
-]
-
 const quote = (v: string) => (/^[\w.,:@/+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`)
 
 /**
- * The `spline-lab run` command that repeats this run. Fields without a flag are listed after it
- * as a comment when they differ from the defaults, so nothing is silently lost.
+ * The `spline-lab run` command that repeats this run: the flag of every field of `fields` whose
+ * value differs from its default (and of the essentials always), so no setting is lost; the
+ * CLI parses it back to the same config.
  */
-export function reproduceCommand(config: RunConfig, opts: { probe?: ProbeInfo | null; defaults?: RunConfig } = {}): string {
-  const parts = ['spline-lab run']
-  for (const [key, flag] of FLAGS) {
-    const v = config[key]
+export function reproduceCommand(config: RunConfig, fields: readonly AnyField[] = RUN_FIELDS): string {
+  const flags: string[] = []
+  const last: string[] = []
+  for (const f of fields) {
+    const v = readPath(config as unknown as Record<string, unknown>, f.key)
     if (v === undefined || v === null) continue
-    parts.push(`--${flag} ${quote(Array.isArray(v) ? v.join(',') : String(v))}`)
+    if (f.reproduce !== 'always' && !isRequired(f) && sameValue(v, fieldDefault(f))) continue
+    const flag = f.kind === 'boolean' ? `--${v ? '' : 'no-'}${f.flag}` : `--${f.flag} ${quote(valueToText(v))}`
+    ;(f.reproduce === 'last' ? last : flags).push(flag)
   }
-  // --probe N sets both the sample count and the grid side (√N); pass the one this run used.
-  const gridUsed = opts.probe ? opts.probe.kind !== 'samples' : config.probeKind === 'canvas'
-  parts.push(`--probe ${gridUsed ? config.probeGrid ** 2 : config.probeSamples}`)
-  parts.push(`--eb-window ${config.eb.window}`, `--eb-epsilon ${config.eb.epsilon}`)
-  if (config.name) parts.push(`--name ${quote(config.name)}`)
-  const d = opts.defaults
-  const extra: string[] = []
-  if (d && config.lrMilestones.join() !== d.lrMilestones.join()) extra.push(`lrMilestones=[${config.lrMilestones.join(', ')}]`)
-  if (d && (config.bnEb.queue !== d.bnEb.queue || config.bnEb.threshold !== d.bnEb.threshold)) {
-    extra.push(`bnEb={queue: ${config.bnEb.queue}, threshold: ${config.bnEb.threshold}}`)
-  }
-  if (d && !gridUsed && config.probeGrid !== d.probeGrid) extra.push(`probeGrid=${config.probeGrid}`)
-  if (d && gridUsed && config.probeSamples !== d.probeSamples) extra.push(`probeSamples=${config.probeSamples}`)
-  return parts.join(' ') + (extra.length ? `\n# no flag for: ${extra.join('; ')} (set them in the New run form)` : '')
+  return ['spline-lab run', ...flags, ...last].join(' ')
 }
 
 //#endregion

@@ -9,6 +9,7 @@ import type { ArchSpec, CostSummary } from './arch'
 import type { BackendInfo } from './backend'
 
 export * from './runConfig'
+export * from './runFields'
 export * from './datasets'
 export * from './outputs'
 export * from './backend'

@@ -1,8 +1,11 @@
 /**
  * Run configuration: what a researcher asks for. Validated with zod at every boundary (UI form,
  * WebSocket, IPC, CLI flags, worker messages); defaults follow reference/algorithms.md §4.
+ * RUN_FIELDS is the one list of its fields: the schema, the CLI flags and usage, the reproduce
+ * command and the New-run form are derived from it (runFields.ts says how).
  */
 import { z } from 'zod'
+import { configSchema, field, type FormGroup, type FormView } from './runFields'
 
 /** The one list of built-in dataset ids (data/datasets.ts implements each). */
 export const BUILTIN_DATASETS = ['builtin:xshape', 'builtin:spirals', 'builtin:gaussians', 'builtin:sawtooth', 'builtin:fashion-mini'] as const
@@ -43,91 +46,391 @@ export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] a
 
 const finite = (schema: z.ZodNumber) => schema.refine(Number.isFinite, 'must be a finite number')
 
-export const RunConfigSchema = z
-  .object({
-    name: z.string().trim().max(120).optional(),
-    dataset: z.string().refine(isDatasetId, `must be one of ${BUILTIN_DATASETS.join(', ')} or ds:<id> of an imported dataset`),
-    model: z.enum(MODELS, { message: `must be one of ${MODELS.join(', ')}` }),
-    /** hidden widths of the mlp (each Dense → BN → ReLU) */
-    hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(16).default([20]),
-    /** channel multiplier of cnn / vgg / resnet / preresnet */
-    width: finite(z.number().gt(0).max(4)).default(1),
-    method: z.enum(METHODS, { message: `must be one of ${METHODS.join(', ')}` }).default('dense'),
-    /** pruning criterion; default per method (DEFAULT_CRITERION) */
-    criterion: z.enum(CRITERIA, { message: `must be one of ${CRITERIA.join(', ')}` }).optional(),
-    /** fraction of prunable channels removed */
-    ratio: finite(z.number().min(0).max(0.95)).default(0.5),
-    scope: z.enum(SCOPES, { message: `must be one of ${SCOPES.join(', ')}` }).default('global'),
-    /** spline criterion blend: P·rank(redundancy) + (1−P)·rank(|γ|); default from docs/results.md */
-    P: finite(z.number().min(0).max(1)).default(0.75),
-    /** after pruning: continue from the ticket's weights, or re-initialise the pruned network */
-    retrain: z.enum(['finetune', 'reinit']).default('finetune'),
-    /** prune-after: fine-tuning epochs after the E dense epochs (default E/2) */
-    finetuneEpochs: z.number().int().min(0).max(1000).optional(),
-    /** BN-γ L1 sparsity s (network slimming): default 1e-4 for eb-bn, 0 otherwise */
-    bnL1: finite(z.number().min(0).max(0.1)).optional(),
-    /** spline-eb / eb-bn: if no ticket by this fraction of the epochs, draw it there */
-    ebCap: finite(z.number().gt(0).max(1)).default(0.5),
-    bnEb: z
-      .object({
-        queue: z.number().int().min(2).max(50).default(5),
-        threshold: finite(z.number().gt(0).lt(1)).default(0.1),
-      })
-      .strict()
-      .default({ queue: 5, threshold: 0.1 }),
-    /** image probe: M test samples, or the 2-D canvas α·x0 + β·x1 on probeGrid² points */
-    probeKind: z.enum(['auto', 'samples', 'canvas']).default('auto'),
-    probeSamples: z.number().int().min(1).max(10000).default(256),
-    /** bits recorded per layer per epoch; larger layers keep a fixed random subset of positions */
-    probeBudgetBits: z
+const pruning = (v: FormView) => v.sweep || v.values.method !== 'dense'
+const methodDefaultCriterion = (v: FormView) => (DEFAULT_CRITERION as Record<string, string | null>)[v.values.method ?? ''] ?? null
+const METHOD_HINT: Record<string, string> = {
+  dense: 'train E epochs, no pruning',
+  'spline-eb': 'train until the spline EB ticket, prune, retrain',
+  'eb-bn': 'train until the BN-mask ticket (with BN L1), prune, retrain',
+  'prune-after': 'train E epochs, prune, fine-tune',
+  'prune-at-init': 'prune before training (SNIP-like), train E epochs',
+}
+
+/** Groups of the New-run form, in page order. */
+export const RUN_FORM_GROUPS: readonly FormGroup[] = [
+  { id: 'head', legend: null },
+  { id: 'model', legend: 'Data and model' },
+  { id: 'pruning', legend: 'Method and pruning' },
+  { id: 'training', legend: 'Training' },
+  { id: 'detectors', legend: 'Probe and early-bird detectors', advanced: true },
+]
+
+/**
+ * Every run-config field. The order is the key order of parsed configs, which the checkpoint
+ * config hash (JSON of the config) depends on: append new fields, never reorder. The form's
+ * order is each field's `form.order` within its group.
+ */
+export const RUN_FIELDS = [
+  field({
+    key: 'name',
+    schema: z.string().trim().max(120).optional(),
+    kind: 'text',
+    label: 'Name (optional)',
+    help: 'a name for the run in lists and reports (blank: made from the config)',
+    flag: 'name',
+    reproduce: 'last',
+    form: { group: 'head', order: 1, sweepLabel: 'Sweep name (optional)', placeholder: 'auto' },
+  }),
+  field({
+    key: 'dataset',
+    schema: z.string().refine(isDatasetId, `must be one of ${BUILTIN_DATASETS.join(', ')} or ds:<id> of an imported dataset`),
+    kind: 'text',
+    label: 'Dataset',
+    help: `${BUILTIN_DATASETS.join(', ')}, ds:<id> of an imported dataset, or a folder to import`,
+    flag: 'dataset',
+    initial: 'builtin:xshape',
+    reproduce: 'always',
+    form: { group: 'model', order: 1, widget: 'dataset', span: 'wide' },
+  }),
+  field({
+    key: 'model',
+    schema: z.enum(MODELS, { message: `must be one of ${MODELS.join(', ')}` }),
+    kind: 'enum',
+    label: 'Model',
+    help: 'the network',
+    flag: 'model',
+    initial: 'mlp',
+    reproduce: 'always',
+    form: { group: 'model', order: 2 },
+  }),
+  field({
+    key: 'hidden',
+    schema: z.array(z.number().int().min(1).max(4096)).min(1).max(16).default([20]),
+    kind: 'numbers',
+    label: 'Hidden widths',
+    help: 'hidden widths of the mlp (each Dense → BN → ReLU)',
+    flag: 'hidden',
+    form: { group: 'model', order: 3, hint: 'e.g. 20 or 20,20', visible: (v) => v.values.model === 'mlp' },
+  }),
+  field({
+    key: 'width',
+    schema: finite(z.number().gt(0).max(4)).default(1),
+    kind: 'number',
+    label: 'Width multiplier',
+    help: 'channel multiplier of cnn / vgg / resnet / preresnet',
+    flag: 'width',
+    form: { group: 'model', order: 4, hint: 'channels × this', visible: (v) => v.values.model !== 'mlp' },
+  }),
+  field({
+    key: 'method',
+    schema: z.enum(METHODS, { message: `must be one of ${METHODS.join(', ')}` }).default('dense'),
+    kind: 'enum',
+    label: 'Method',
+    help: 'the run kind',
+    flag: 'method',
+    reproduce: 'always',
+    form: { group: 'pruning', order: 1, span: 'span2', hint: (v) => METHOD_HINT[v.values.method ?? ''], visible: (v) => !v.sweep },
+  }),
+  field({
+    key: 'criterion',
+    schema: z.enum(CRITERIA, { message: `must be one of ${CRITERIA.join(', ')}` }).optional(),
+    kind: 'enum',
+    label: 'Criterion',
+    help: 'pruning criterion (default: the method’s own)',
+    flag: 'criterion',
+    form: {
+      group: 'pruning',
+      order: 2,
+      blankLabel: 'method default',
+      hint: (v) => `default: ${v.sweep ? 'per method' : (methodDefaultCriterion(v) ?? '–')}`,
+      visible: pruning,
+    },
+  }),
+  field({
+    key: 'ratio',
+    schema: finite(z.number().min(0).max(0.95)).default(0.5),
+    kind: 'number',
+    label: 'Ratio',
+    help: 'fraction of prunable channels removed',
+    flag: 'ratio',
+    form: { group: 'pruning', order: 3, step: 0.05, hint: 'fraction of channels removed', visible: (v) => !v.sweep && pruning(v) },
+  }),
+  field({
+    key: 'scope',
+    schema: z.enum(SCOPES, { message: `must be one of ${SCOPES.join(', ')}` }).default('global'),
+    kind: 'enum',
+    label: 'Scope',
+    help: 'rank channels per layer or over the whole network',
+    flag: 'scope',
+    form: { group: 'pruning', order: 4, visible: pruning },
+  }),
+  field({
+    key: 'P',
+    schema: finite(z.number().min(0).max(1)).default(0.75),
+    kind: 'number',
+    label: 'P (spline blend)',
+    help: 'spline criterion blend: P·rank(redundancy) + (1−P)·rank(|γ|)',
+    flag: 'P',
+    form: {
+      group: 'pruning',
+      order: 5,
+      step: 0.1,
+      hint: '0: slimming · 1: redundancy',
+      visible: (v) => v.sweep || (pruning(v) && (v.values.criterion || methodDefaultCriterion(v)) === 'spline'),
+    },
+  }),
+  field({
+    key: 'retrain',
+    schema: z.enum(['finetune', 'reinit']).default('finetune'),
+    kind: 'enum',
+    label: 'After pruning',
+    help: 'after pruning: continue from the ticket’s weights, or re-initialise the pruned network',
+    flag: 'retrain',
+    form: { group: 'pruning', order: 6, choiceLabels: { finetune: 'fine-tune the ticket', reinit: 're-initialise' }, visible: pruning },
+  }),
+  field({
+    key: 'finetuneEpochs',
+    schema: z.number().int().min(0).max(1000).optional(),
+    kind: 'integer',
+    label: 'Fine-tune epochs',
+    help: 'prune-after: fine-tuning epochs after the E dense epochs (default E/2)',
+    flag: 'finetune',
+    form: { group: 'pruning', order: 7, hint: 'prune-after; blank: E/2', placeholder: 'E/2', visible: (v) => v.sweep || v.values.method === 'prune-after' },
+  }),
+  field({
+    key: 'bnL1',
+    schema: finite(z.number().min(0).max(0.1)).optional(),
+    kind: 'number',
+    label: 'BN γ L1 (s)',
+    help: 'BN-γ L1 sparsity s (network slimming): default 1e-4 for eb-bn, 0 otherwise',
+    flag: 'bn-l1',
+    form: { group: 'pruning', order: 9, hint: 'blank: 1e-4 for eb-bn, else 0', placeholder: 'default' },
+  }),
+  field({
+    key: 'ebCap',
+    schema: finite(z.number().gt(0).max(1)).default(0.5),
+    kind: 'number',
+    label: 'EB cap',
+    help: 'spline-eb / eb-bn: if no ticket by this fraction of the epochs, draw it there',
+    flag: 'eb-cap',
+    form: {
+      group: 'pruning',
+      order: 8,
+      step: 0.05,
+      hint: 'ticket at this fraction if none',
+      visible: (v) => v.sweep || v.values.method === 'spline-eb' || v.values.method === 'eb-bn',
+    },
+  }),
+  field({
+    key: 'bnEb.queue',
+    schema: z.number().int().min(2).max(50).default(5),
+    kind: 'integer',
+    label: 'BN EB queue',
+    help: 'BN-mask early-bird detector: masks compared',
+    flag: 'bn-eb-queue',
+    form: { group: 'detectors', order: 7 },
+  }),
+  field({
+    key: 'bnEb.threshold',
+    schema: finite(z.number().gt(0).lt(1)).default(0.1),
+    kind: 'number',
+    label: 'BN EB threshold',
+    help: 'BN-mask early-bird detector: largest mask distance of a ticket',
+    flag: 'bn-eb-threshold',
+    form: { group: 'detectors', order: 8 },
+  }),
+  field({
+    key: 'probeKind',
+    schema: z.enum(['auto', 'samples', 'canvas']).default('auto'),
+    kind: 'enum',
+    label: 'Probe',
+    help: 'image probe: test samples, or the 2-D canvas α·x0 + β·x1 (auto: grid for 2-D data, samples for images)',
+    flag: 'probe-kind',
+    form: { group: 'detectors', order: 1, hint: '2-D: grid · images: samples or canvas', choiceLabels: { samples: 'test samples', canvas: '2-D canvas' } },
+  }),
+  field({
+    key: 'probeSamples',
+    schema: z.number().int().min(1).max(10000).default(256),
+    kind: 'integer',
+    label: 'Probe samples',
+    help: 'test images the codes are recorded on (samples probe)',
+    flag: 'probe-samples',
+    form: { group: 'detectors', order: 3, hint: 'test images (samples)' },
+  }),
+  field({
+    key: 'probeBudgetBits',
+    schema: z
       .number()
       .int()
       .min(1024)
       .max(2 ** 26)
       .default(2 ** 18),
-    /** use only the first N (shuffled) training / test examples: quick studies */
-    trainLimit: z.number().int().min(1).optional(),
-    testLimit: z.number().int().min(1).optional(),
-    epochs: z.number().int().min(1).max(1000).default(30),
-    batchSize: z.number().int().min(1).max(65536).default(64),
-    lr: finite(z.number().positive().max(10)).default(0.1),
-    momentum: finite(z.number().min(0).max(0.999)).default(0.9),
-    weightDecay: finite(z.number().min(0).max(1)).default(1e-4),
-    /** epochs (as fractions of the total) where lr is multiplied by 0.1 */
-    lrMilestones: z
+    kind: 'integer',
+    label: 'Bits per layer',
+    help: 'bits recorded per layer per epoch; larger layers keep a fixed random subset of positions',
+    flag: 'probe-budget',
+    form: { group: 'detectors', order: 4, hint: 'larger layers subsample positions' },
+  }),
+  field({
+    key: 'trainLimit',
+    schema: z.number().int().min(1).optional(),
+    kind: 'integer',
+    label: 'Train examples',
+    help: 'use only the first N (shuffled) training examples: quick studies',
+    flag: 'train-limit',
+    form: { group: 'model', order: 5, hint: 'blank: all', placeholder: 'all' },
+  }),
+  field({
+    key: 'testLimit',
+    schema: z.number().int().min(1).optional(),
+    kind: 'integer',
+    label: 'Test examples',
+    help: 'use only the first N (shuffled) test examples',
+    flag: 'test-limit',
+    form: { group: 'model', order: 6, hint: 'blank: all', placeholder: 'all' },
+  }),
+  field({
+    key: 'epochs',
+    schema: z.number().int().min(1).max(1000).default(30),
+    kind: 'integer',
+    label: 'Epochs',
+    help: 'training epochs E',
+    flag: 'epochs',
+    reproduce: 'always',
+    form: { group: 'training', order: 1 },
+  }),
+  field({
+    key: 'batchSize',
+    schema: z.number().int().min(1).max(65536).default(64),
+    kind: 'integer',
+    label: 'Batch size',
+    help: 'examples per SGD step',
+    flag: 'batch',
+    form: { group: 'training', order: 2 },
+  }),
+  field({
+    key: 'lr',
+    schema: finite(z.number().positive().max(10)).default(0.1),
+    kind: 'number',
+    label: 'Learning rate',
+    help: 'SGD learning rate',
+    flag: 'lr',
+    form: { group: 'training', order: 3 },
+  }),
+  field({
+    key: 'momentum',
+    schema: finite(z.number().min(0).max(0.999)).default(0.9),
+    kind: 'number',
+    label: 'Momentum',
+    help: 'SGD momentum',
+    flag: 'momentum',
+    form: { group: 'training', order: 5 },
+  }),
+  field({
+    key: 'weightDecay',
+    schema: finite(z.number().min(0).max(1)).default(1e-4),
+    kind: 'number',
+    label: 'Weight decay',
+    help: 'L2 weight decay',
+    flag: 'weight-decay',
+    form: { group: 'training', order: 6 },
+  }),
+  field({
+    key: 'lrMilestones',
+    schema: z
       .array(finite(z.number().gt(0).lt(1)))
       .max(8)
       .default([0.5, 0.75]),
-    seed: z
+    kind: 'numbers',
+    label: 'LR milestones',
+    help: 'fractions of the epochs where the learning rate is multiplied by 0.1',
+    flag: 'lr-milestones',
+    form: { group: 'training', order: 7, hint: 'fractions, e.g. 0.5,0.75' },
+  }),
+  field({
+    key: 'seed',
+    schema: z
       .number()
       .int()
       .min(0)
       .max(2 ** 31 - 1)
       .default(0),
-    /** probe grid side for 2-D data: codes are recorded on grid × grid points */
-    probeGrid: z.number().int().min(4).max(200).default(40),
-    eb: z
-      .object({
-        window: z.number().int().min(1).max(50).default(3),
-        epsilon: finite(z.number().gt(0).lt(1)).default(0.16),
-      })
-      .strict()
-      .default({ window: 3, epsilon: 0.16 }),
-    backend: z.enum(BACKEND_CHOICES).default('auto'),
+    kind: 'integer',
+    label: 'Seed',
+    help: 'seed of the initialisation, shuffles and probe (a sweep counts up from it)',
+    flag: 'seed',
+    form: { group: 'training', order: 4, sweepLabel: 'First seed' },
+  }),
+  field({
+    key: 'probeGrid',
+    schema: z.number().int().min(4).max(200).default(40),
+    kind: 'integer',
+    label: 'Probe grid',
+    help: 'probe grid side for 2-D data and the canvas: codes are recorded on grid × grid points',
+    flag: 'probe-grid',
+    form: { group: 'detectors', order: 2, hint: 'points per side (2-D, canvas)' },
+  }),
+  field({
+    key: 'eb.window',
+    schema: z.number().int().min(1).max(50).default(3),
+    kind: 'integer',
+    label: 'Spline EB window W',
+    help: 'spline early-bird detector: epochs whose distances must all stay below ε',
+    flag: 'eb-window',
+    form: { group: 'detectors', order: 5 },
+  }),
+  field({
+    key: 'eb.epsilon',
+    schema: finite(z.number().gt(0).lt(1)).default(0.16),
+    kind: 'number',
+    label: 'Spline EB ε',
+    help: 'spline early-bird detector: the distance threshold ε',
+    flag: 'eb-epsilon',
+    form: { group: 'detectors', order: 6 },
+  }),
+  field({
+    key: 'backend',
+    schema: z.enum(BACKEND_CHOICES).default('auto'),
+    kind: 'enum',
+    label: 'Backend',
+    help: 'TensorFlow.js backend (auto: the first that works; a forced one fails instead of falling back)',
+    flag: 'backend',
+    form: { group: 'training', order: 8 },
+  }),
+  field({
     /**
      * Data-parallel training over this many trainer workers (wasm / cpu backends), or 'auto':
      * more than one only where it pays (docs/performance.md). Unset: SPLINE_LAB_TRAIN_WORKERS,
      * else 'auto'. No default on purpose, so configs (and checkpoint hashes) from before the field
      * stay the same.
      */
-    trainWorkers: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
+    key: 'trainWorkers',
+    schema: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),
+    kind: 'auto|integer',
+    label: 'Trainer workers',
+    help: 'data-parallel trainer workers (wasm / cpu backends), or auto; unset: SPLINE_LAB_TRAIN_WORKERS, else auto',
+    flag: 'train-workers',
+    form: { group: 'training', order: 9, hint: 'auto or 1–16; blank: default', placeholder: 'auto' },
+  }),
+  field({
     /**
      * Checkpoints on disk: 'all' keeps every epoch's weights (partition views of any epoch; costs
      * about 4 bytes × params per epoch, plus the newest epoch's momentum), 'last' only the newest.
      */
-    keepCheckpoints: z.enum(['all', 'last']).default('all'),
-  })
-  .strict()
+    key: 'keepCheckpoints',
+    schema: z.enum(['all', 'last']).default('all'),
+    kind: 'enum',
+    label: 'Checkpoints',
+    help: 'checkpoints kept on disk: every epoch’s (partition views of any epoch) or the newest only',
+    flag: 'keep-checkpoints',
+    form: { group: 'training', order: 10, hint: 'all: partition view of any epoch', choiceLabels: { all: 'every epoch', last: 'newest only' } },
+  }),
+] as const
+
+export type RunField = (typeof RUN_FIELDS)[number]
+export type RunFieldKey = RunField['key']
+
+export const RunConfigSchema = configSchema(RUN_FIELDS)
 
 export type RunConfig = z.output<typeof RunConfigSchema>
 export type RunConfigInput = z.input<typeof RunConfigSchema>

@@ -12,6 +12,7 @@ import type { Dataset } from './builtin/types'
 import { ChannelStats, readCache } from './import/cacheFile'
 import { parseIdxHeader } from './import/idx'
 import { cacheFileOf } from './import/importFolder'
+import { setting } from '../settings/settings'
 
 export class DatasetError extends Error {}
 
@@ -68,8 +69,9 @@ export function loadImported(id: string, dataDir: string | undefined): Dataset {
 export function resourcePath(name: string): string {
   const here = dirname(fileURLToPath(import.meta.url))
   const packaged = (process as { resourcesPath?: string }).resourcesPath
+  const resources = setting('resources')
   const candidates = [
-    ...(process.env.SPLINE_LAB_RESOURCES ? [join(process.env.SPLINE_LAB_RESOURCES, name)] : []),
+    ...(resources ? [join(resources, name)] : []),
     ...(packaged ? [join(packaged, name), join(packaged, 'resources', name)] : []),
     ...[1, 2, 3, 4].map((up) => join(here, ...Array<string>(up).fill('..'), 'resources', name)),
   ]

@@ -12,10 +12,11 @@ import { secureWebPreferences } from './windowOptions'
 import { electronPdf } from './pdf'
 import { answerIpc } from './ipcAnswer'
 import { rendererOrigin, type SenderFacts } from './ipcSender'
+import { setting } from '../settings/settings'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const indexHtml = join(here, '../renderer/index.html')
-const origin = rendererOrigin(process.env.ELECTRON_RENDERER_URL, indexHtml)
+const origin = rendererOrigin(setting('rendererUrl'), indexHtml)
 let service: ReturnType<typeof createService>['service'] | null = null
 /** web contents ids of the app windows (not the hidden PDF printer): the only IPC peers */
 const appWindows = new Set<number>()

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { isAbsolute, join } from 'node:path'
-import { ApiError, RunConfigSchema, type ExportFile, type ExportResult, type ParsedParams, type RunDetail, type RunSummary } from '../contract/api'
+import { ApiError, type ExportFile, type ExportResult, type ParsedParams, type RunDetail, type RunSummary } from '../contract/api'
 import type { ArchSpec } from '../contract/arch'
 import { distancesCsv, layersCsv, metricsCsv, runsCsv } from './csv'
 import { buildHtmlReport, type Environment } from './html'
@@ -92,7 +92,7 @@ export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.exp
 }
 
 function html(ctx: ExportContext, title: string, details: RunDetail[]): string {
-  return buildHtmlReport({ title, details, env: environment(ctx), defaults: RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp' }) })
+  return buildHtmlReport({ title, details, env: environment(ctx) })
 }
 
 function environment(ctx: ExportContext): Environment {

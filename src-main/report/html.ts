@@ -2,7 +2,7 @@
  * The self-contained HTML report: one file, inline CSS and SVG charts, no scripts, no fetches,
  * so it opens anywhere, archives well and prints to the same PDF. Every value is escaped.
  */
-import type { RunConfig, RunDetail } from '../contract/api'
+import type { RunDetail } from '../contract/api'
 import { aggregate, configDiff, formatChange, formatCount, reproduceCommand, type AggregateInput } from '../common/analysis'
 import { archDiff, widthLabel } from '../common/archDiff'
 import { LIGHT_THEME, aggregateOption, archBarsOption, ebTraceOption } from '../common/chartOptions'
@@ -24,8 +24,6 @@ export interface ReportInput {
   title: string
   details: RunDetail[]
   env: Environment
-  /** the schema's defaults, to tell which config fields have no CLI flag and differ */
-  defaults: RunConfig
 }
 
 /** Detailed per-run sections beyond this are left to the table and the CSV/JSON exports. */
@@ -47,7 +45,7 @@ export function buildHtmlReport(input: ReportInput): string {
     summaryTable(details),
     comparisonSection(details),
     details.length > 1 && details.length <= 8 ? configDiffSection(details) : '',
-    ...detailed.map((d) => runSection(d, input.defaults)),
+    ...detailed.map((d) => runSection(d)),
     details.length > detailed.length
       ? `<p class="note">The first ${detailed.length} runs are shown in detail; all ${details.length} are in the table above and in the CSV / JSON exports.</p>`
       : '',
@@ -172,7 +170,7 @@ function configDiffSection(details: RunDetail[]): string {
     .join('')}</tbody></table></section>`
 }
 
-function runSection(d: RunDetail, defaults: RunConfig): string {
+function runSection(d: RunDetail): string {
   const s = d.summary
   const parts: string[] = [`<h2>${esc(s.name)}</h2><p class="sub">run ${esc(s.id)} · ${esc(s.status)}${s.error ? ` · ${esc(s.error)}` : ''}</p>`]
   const facts: [string, string][] = [
@@ -186,7 +184,7 @@ function runSection(d: RunDetail, defaults: RunConfig): string {
     ['Probe', d.probe ? `${d.probe.kind}, ${d.probe.count} points` : '–'],
   ]
   parts.push(`<div class="facts">${facts.map(([k, v]) => `<div><span>${esc(k)}</span><b>${esc(v)}</b></div>`).join('')}</div>`)
-  parts.push(`<h3>Reproduce</h3><pre>${esc(reproduceCommand(d.config, { probe: d.probe, defaults }))}</pre>`)
+  parts.push(`<h3>Reproduce</h3><pre>${esc(reproduceCommand(d.config))}</pre>`)
   if (d.metrics.length) {
     parts.push(
       `<figure>${renderSvg(curvesOption(d), 680, 340)}<figcaption>Loss and accuracy per epoch (raw values); dashed: early-bird and pruning epochs.</figcaption></figure>`,

@@ -4,11 +4,12 @@
  * our generated report: scripts off, no network needed (everything is inline).
  */
 import { existsSync } from 'node:fs'
+import { setting } from '../settings/settings'
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable']
 
 export function findChromium(): string | null {
-  const fromEnv = process.env.CHROMIUM_PATH
+  const fromEnv = setting('chromiumPath')
   if (fromEnv && existsSync(fromEnv)) return fromEnv
   return CANDIDATES.find((p) => existsSync(p)) ?? null
 }

@@ -12,6 +12,7 @@ import type { BackendAttempt, BackendInfo, WasmThreadsInfo } from '../contract/a
 import { registerWasmKernels } from './kernels'
 import { effectiveGemmThreads, setGemmThreads, wantedGemmThreads } from './kernels/gemmThreads'
 import { initWasmWithThreads, wantedWasmThreads, wasmThreadsState } from './kernels/wasmThreads'
+import { setting } from '../settings/settings'
 import { dawnPlatform, prepareWebgpu, type WebgpuLoad, type WebgpuPlatform } from './webgpu'
 
 export interface Candidate {
@@ -174,7 +175,7 @@ async function loadWasm(): Promise<void> {
   // shared memory, so that binary starts with one XNNPACK thread. On any failure it falls back
   // to the single-threaded binary, which the caller's tf.setBackend('wasm') then starts, and the
   // products run on this thread alone (kernels/wasmThreads.ts, kernels/gemmThreads.ts).
-  const threads = wantedWasmThreads()
+  const threads = wantedWasmThreads(setting('wasmThreads'))
   const gemm = gemmThreadsWanted ?? wantedGemmThreads()
   setGemmThreads(gemm)
   if (threads > 1 || gemm > 1) await initWasmWithThreads(wasm, threads, { sharedMemory: gemm > 1 })

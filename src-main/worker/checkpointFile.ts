@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
+import { setting } from '../settings/settings'
 
 const MAGIC = Buffer.from('SPLCKPT1', 'latin1')
 const PREFIX = MAGIC.length + 8
@@ -192,13 +193,7 @@ export function testHooks() {
 }
 
 function readHooks(): Hooks {
-  const raw = process.env.SPLINE_LAB_TEST_HOOKS
-  if (!raw) return {}
-  try {
-    return JSON.parse(raw) as Hooks
-  } catch {
-    return {}
-  }
+  return setting('testHooks') as Hooks
 }
 
 function sleepSync(ms: number): void {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join, resolve } from 'node:path'
 import type { BackendInfo, PartitionResult, RunConfig } from '../contract/api'
 import type { FromWorker, PartitionJob, ToWorker } from './protocol'
+import { setting } from '../settings/settings'
 
 export interface TrainerOptions {
   /** built worker entry (out/main/trainer.js); found next to this bundle by default */
@@ -89,7 +90,7 @@ export class TrainerClient implements Trainer {
 
   private spawn(): void {
     const worker = new Worker(this.options.workerPath ?? defaultWorkerPath(), {
-      workerData: { backend: this.options.backend ?? process.env.SPLINE_LAB_BACKEND ?? 'auto' },
+      workerData: { backend: this.options.backend ?? setting('backend') },
     })
     this.worker = worker
     this.readyPromise = new Promise<BackendInfo>((resolveReady, rejectReady) => {

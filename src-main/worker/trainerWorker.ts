@@ -12,6 +12,7 @@ import { runJob } from './runJob'
 import { runPartition } from './partitionJob'
 import { readCheckpoint } from './checkpoint'
 import { closeParallelTrainers } from './parallel/parallelStep'
+import { setting } from '../settings/settings'
 
 const port = parentPort
 if (!port) throw new Error('trainerWorker must run as a worker thread')
@@ -22,7 +23,7 @@ let defaultBackend = 'cpu'
 /** after 'shutdown': the GPU device (if any) is released once the run in progress stops */
 let shuttingDown = false
 
-const ready = selectBackend(String(workerData?.backend ?? process.env.SPLINE_LAB_BACKEND ?? 'auto'))
+const ready = selectBackend(String(workerData?.backend ?? setting('backend')))
   .then((info) => {
     defaultBackend = info.backend
     post({ type: 'ready', info })

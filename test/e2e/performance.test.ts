@@ -75,7 +75,7 @@ describe('smoothness', () => {
       await page.locator('#f-hidden').fill('8')
       await page.locator('#f-batch').fill('800')
       await page.locator('details.advanced summary').click()
-      await page.locator('#f-probe').fill('12')
+      await page.locator('#f-probe-grid').fill('12')
       await page.getByTestId('start-run').click()
       await until(
         () => attr(page, 'heatmap', 'data-epochs').then(Number),

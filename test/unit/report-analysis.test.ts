@@ -114,20 +114,30 @@ describe('config diff and reproduce', () => {
       name: "it's mine",
       eb: { window: 4, epsilon: 0.2 },
     })
-    const cmd = reproduceCommand(config, { probe: { kind: 'samples', count: 64, bitsPerLayer: {} } })
+    const cmd = reproduceCommand(config)
     const argv = cmd
       .replace(/^spline-lab run /, '')
       .match(/'(?:[^']|'\\'')*'|\S+/g)!
       .map((w) => (w.startsWith("'") ? w.slice(1, -1).replace(/'\\''/g, "'") : w))
     const { values } = parseFlags(argv, RUN_FLAGS)
     const back = runConfigFromFlags(values as Record<string, string>)
-    expect({ ...back, probeGrid: config.probeGrid }).toEqual(config)
+    expect(back).toEqual(config)
   })
 
-  it('says which settings have no flag', () => {
-    const config = RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp', lrMilestones: [0.3], bnEb: { queue: 3 } })
-    const defaults = RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp' })
-    expect(reproduceCommand(config, { defaults })).toMatch(/# no flag for: lrMilestones=\[0\.3\]; bnEb=\{queue: 3, threshold: 0\.1\}/)
+  it('names the settings that had no flag before (lr milestones, BN EB, both probe sizes, workers, checkpoints)', () => {
+    const config = RunConfigSchema.parse({
+      dataset: 'builtin:xshape',
+      model: 'mlp',
+      lrMilestones: [0.3],
+      bnEb: { queue: 3 },
+      probeGrid: 20,
+      trainWorkers: 2,
+      keepCheckpoints: 'last',
+    })
+    const cmd = reproduceCommand(config)
+    expect(cmd).toBe(
+      'spline-lab run --dataset builtin:xshape --model mlp --method dense --bn-eb-queue 3 --epochs 30 --lr-milestones 0.3 --probe-grid 20 --train-workers 2 --keep-checkpoints last',
+    )
   })
 })
 

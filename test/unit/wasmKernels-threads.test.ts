@@ -7,6 +7,7 @@ import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../src-main/worker/backend'
 import { wantedWasmThreads, wasmThreadsState } from '../../src-main/worker/kernels/wasmThreads'
+import { setting } from '../../src-main/settings/settings'
 import { onCpu, relErr, seededValues, withoutLeaks } from '../helpers/wasm'
 
 const saved = process.env.SPLINE_LAB_WASM_THREADS
@@ -22,10 +23,10 @@ afterAll(() => {
 
 describe('wasm threads in Node', () => {
   it('reads the thread count from SPLINE_LAB_WASM_THREADS, 1 to 8', () => {
-    expect(wantedWasmThreads({ SPLINE_LAB_WASM_THREADS: '0' })).toBe(1)
-    expect(wantedWasmThreads({ SPLINE_LAB_WASM_THREADS: '3' })).toBe(3)
-    expect(wantedWasmThreads({ SPLINE_LAB_WASM_THREADS: '64' })).toBe(8)
-    expect(wantedWasmThreads({ SPLINE_LAB_WASM_THREADS: 'x' })).toBe(1)
+    expect(wantedWasmThreads(setting('wasmThreads', { SPLINE_LAB_WASM_THREADS: '0' }))).toBe(1)
+    expect(wantedWasmThreads(setting('wasmThreads', { SPLINE_LAB_WASM_THREADS: '3' }))).toBe(3)
+    expect(wantedWasmThreads(setting('wasmThreads', { SPLINE_LAB_WASM_THREADS: '64' }))).toBe(8)
+    expect(wantedWasmThreads(setting('wasmThreads', { SPLINE_LAB_WASM_THREADS: 'x' }))).toBe(1)
   })
 
   it('initialises the wasm backend through the trainer path with 2 threads, and computes like cpu', async () => {

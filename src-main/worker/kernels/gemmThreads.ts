@@ -17,6 +17,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { gemmSimd, sgdSimd, sharedKernelParts, type Memory } from './simd'
+import { setting, type Env } from '../../settings/settings'
 
 /** Below this much work (multiply-adds, or elements moved × 8; ≈ 0.1 ms of one core) a job
  * runs on the calling thread alone. */
@@ -108,9 +109,8 @@ export const gemmStats = { products: 0, splits: 0, jobSplits: 0 }
  * Threads for one of our jobs, this thread included: SPLINE_LAB_GEMM_THREADS if set, else all
  * cores (at most 8). Set it to 1 where other work shares the cores.
  */
-export function wantedGemmThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SPLINE_LAB_GEMM_THREADS
-  const n = raw !== undefined && raw !== '' ? Number(raw) : os.availableParallelism()
+export function wantedGemmThreads(env?: Env): number {
+  const n = setting('gemmThreads', env) ?? os.availableParallelism()
   return Number.isFinite(n) ? Math.max(1, Math.min(MAX_THREADS, Math.floor(n))) : 1
 }
 

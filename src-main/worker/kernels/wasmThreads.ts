@@ -40,16 +40,16 @@ export function wasmThreadsState(): WasmThreadsState {
   return { ...state }
 }
 
-/** Threads to ask for: SPLINE_LAB_WASM_THREADS if set (0/1 = off), at most 8 (the size of the
- * worker pool the threaded binary pre-spawns). On a machine whose cores are busy with other
- * work, threads lose (see docs/performance.md). */
-export function wantedWasmThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SPLINE_LAB_WASM_THREADS
+/** Threads to ask for, from `requested` (SPLINE_LAB_WASM_THREADS, read by the caller through
+ * settings: this file imports nothing of ours, so it also runs alone in a thread): 0/1 = off, at
+ * most 8 (the size of the worker pool the threaded binary pre-spawns). On a machine whose cores
+ * are busy with other work, threads lose (see docs/performance.md). */
+export function wantedWasmThreads(requested: number | undefined): number {
   // Opt-in for now: a start that failed on purpose (broken factory prelude) crashed a test worker
   // once, because the other pool workers' errors arrived after the start was abandoned and went
   // to emscripten's rethrowing handler. They are swallowed now (see GuardedWorker); default to
   // os.availableParallelism() once that has held up.
-  const n = raw !== undefined && raw !== '' ? Number(raw) : 1
+  const n = requested ?? 1
   return Number.isFinite(n) ? Math.max(1, Math.min(8, Math.floor(n))) : 1
 }
 

@@ -8,6 +8,7 @@
 import os from 'node:os'
 import type { ArchSpec } from '../../contract/arch'
 import { countCosts } from '../../core/flops'
+import { setting as readSetting, type Env } from '../../settings/settings'
 
 export type TrainWorkersSetting = 'auto' | number
 
@@ -61,13 +62,8 @@ export interface WorkersDecision {
 }
 
 /** Parses SPLINE_LAB_TRAIN_WORKERS ('auto' or a positive integer); anything else is an error. */
-export function trainWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): TrainWorkersSetting | undefined {
-  const raw = env.SPLINE_LAB_TRAIN_WORKERS?.trim()
-  if (raw === undefined || raw === '') return undefined
-  if (raw === 'auto') return 'auto'
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`SPLINE_LAB_TRAIN_WORKERS must be 'auto' or an integer 1–16, got '${raw}'`)
-  return n
+export function trainWorkersFromEnv(env?: Env): TrainWorkersSetting | undefined {
+  return readSetting('trainWorkers', env)
 }
 
 export function decideTrainWorkers(setting: TrainWorkersSetting | undefined, ctx: WorkersContext): WorkersDecision {

@@ -1,88 +1,39 @@
 /**
- * The new-run form as text fields, and its conversion to a RunConfig through the contract's own
- * schema, so the form can never accept what the server would refuse (or the reverse).
- * Optional fields left blank are omitted, so the schema's per-method defaults apply.
+ * The New-run form's state — one text per run-config field (RUN_FIELDS), keyed by the field's
+ * form key (`eb.window` → `ebWindow`) — and its conversion to a RunConfig through the contract's
+ * own schema, so the form can never accept what the server would refuse (or the reverse).
+ * Optional fields left blank are omitted, so the schema's per-method defaults apply. Every
+ * function takes the field list, so a field added to the registry is in the form at once.
  */
-import { RunConfigSchema, type RunConfig } from '@contract'
+import {
+  RUN_FIELDS,
+  RunConfigSchema,
+  fieldAtPath,
+  fieldDefault,
+  formKeyOf,
+  isRequired,
+  valueFromText,
+  valueToText,
+  writePath,
+  type AnyField,
+  type FormKeyOf,
+  type FormView,
+  type RunConfig,
+  type RunField,
+} from '@contract'
 
-export interface RunForm {
-  name: string
-  dataset: string
-  model: string
-  hidden: string
-  width: string
-  method: string
-  /** '' = the method's default criterion */
-  criterion: string
-  ratio: string
-  scope: string
-  P: string
-  retrain: string
-  /** '' = E/2 */
-  finetuneEpochs: string
-  /** '' = 1e-4 for eb-bn, 0 otherwise */
-  bnL1: string
-  ebCap: string
-  epochs: string
-  batchSize: string
-  lr: string
-  momentum: string
-  weightDecay: string
-  lrMilestones: string
-  seed: string
-  probeKind: string
-  probeGrid: string
-  probeSamples: string
-  probeBudgetBits: string
-  trainLimit: string
-  testLimit: string
-  ebWindow: string
-  ebEpsilon: string
-  bnEbQueue: string
-  bnEbThreshold: string
-  backend: string
-  keepCheckpoints: string
+export type RunFormKey = FormKeyOf<RunField['key']>
+export type RunForm = Record<RunFormKey, string>
+export type FieldErrors = Partial<Record<RunFormKey, string>>
+
+/** The form's text of a field before any edit: its default, or a required field's initial value. */
+function initialText(f: AnyField): string {
+  const d = fieldDefault(f)
+  return d !== undefined ? valueToText(d) : (f.initial ?? '')
 }
 
-export type FieldErrors = Partial<Record<keyof RunForm, string>>
-
-export function defaultForm(): RunForm {
-  const d = RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp' }) as RunConfig & { keepCheckpoints?: string }
-  return {
-    name: '',
-    dataset: d.dataset,
-    model: d.model,
-    hidden: d.hidden.join(','),
-    width: String(d.width),
-    method: d.method,
-    criterion: '',
-    ratio: String(d.ratio),
-    scope: d.scope,
-    P: String(d.P),
-    retrain: d.retrain,
-    finetuneEpochs: '',
-    bnL1: '',
-    ebCap: String(d.ebCap),
-    epochs: String(d.epochs),
-    batchSize: String(d.batchSize),
-    lr: String(d.lr),
-    momentum: String(d.momentum),
-    weightDecay: String(d.weightDecay),
-    lrMilestones: d.lrMilestones.join(','),
-    seed: String(d.seed),
-    probeKind: d.probeKind,
-    probeGrid: String(d.probeGrid),
-    probeSamples: String(d.probeSamples),
-    probeBudgetBits: String(d.probeBudgetBits),
-    trainLimit: '',
-    testLimit: '',
-    ebWindow: String(d.eb.window),
-    ebEpsilon: String(d.eb.epsilon),
-    bnEbQueue: String(d.bnEb.queue),
-    bnEbThreshold: String(d.bnEb.threshold),
-    backend: d.backend,
-    keepCheckpoints: d.keepCheckpoints ?? 'all',
-  }
+export function defaultForm(fields: readonly AnyField[] = RUN_FIELDS): RunForm {
+  return Object.fromEntries(fields.map((f) => [formKeyOf(f.key), initialText(f)])) as RunForm
 }
 
 /**
@@ -102,69 +53,38 @@ export function parseNumberList(text: string | number): number[] {
     .map(Number)
 }
 
-const blank = (v: string | number) => String(v).trim() === ''
-
-export function formToInput(form: RunForm): Record<string, unknown> {
-  const name = form.name.trim()
-  const optional = (key: string, v: string | number, value: unknown = parseNumber(v)) => (blank(v) ? {} : { [key]: value })
-  return {
-    ...(name ? { name } : {}),
-    dataset: form.dataset,
-    model: form.model,
-    hidden: parseNumberList(form.hidden),
-    width: parseNumber(form.width),
-    method: form.method,
-    ...optional('criterion', form.criterion, form.criterion),
-    ratio: parseNumber(form.ratio),
-    scope: form.scope,
-    P: parseNumber(form.P),
-    retrain: form.retrain,
-    ...optional('finetuneEpochs', form.finetuneEpochs),
-    ...optional('bnL1', form.bnL1),
-    ebCap: parseNumber(form.ebCap),
-    epochs: parseNumber(form.epochs),
-    batchSize: parseNumber(form.batchSize),
-    lr: parseNumber(form.lr),
-    momentum: parseNumber(form.momentum),
-    weightDecay: parseNumber(form.weightDecay),
-    lrMilestones: parseNumberList(form.lrMilestones),
-    seed: parseNumber(form.seed),
-    probeKind: form.probeKind,
-    probeGrid: parseNumber(form.probeGrid),
-    probeSamples: parseNumber(form.probeSamples),
-    probeBudgetBits: parseNumber(form.probeBudgetBits),
-    ...optional('trainLimit', form.trainLimit),
-    ...optional('testLimit', form.testLimit),
-    eb: { window: parseNumber(form.ebWindow), epsilon: parseNumber(form.ebEpsilon) },
-    bnEb: { queue: parseNumber(form.bnEbQueue), threshold: parseNumber(form.bnEbThreshold) },
-    backend: form.backend,
-    ...(form.keepCheckpoints && 'keepCheckpoints' in RunConfigSchema.shape ? { keepCheckpoints: form.keepCheckpoints } : {}),
+/**
+ * The config input the form stands for. Values may be numbers: v-model casts those of
+ * `type="number"` inputs.
+ */
+export function formToInput(form: Readonly<Record<string, string | number>>, fields: readonly AnyField[] = RUN_FIELDS): Record<string, unknown> {
+  const input: Record<string, unknown> = {}
+  for (const f of fields) {
+    const text = String(form[formKeyOf(f.key)] ?? '')
+    // blank optional fields mean "unset"; blank others go to the schema, which names them
+    if (text.trim() === '' && !isRequired(f) && fieldDefault(f) === undefined) continue
+    writePath(input, f.key, valueFromText(f, text, false))
   }
-}
-
-const NESTED: Record<string, Record<string, keyof RunForm>> = {
-  eb: { window: 'ebWindow', epsilon: 'ebEpsilon' },
-  bnEb: { queue: 'bnEbQueue', threshold: 'bnEbThreshold' },
+  return input
 }
 
 /** zod issue path → the form field that shows it (list elements report on the list's field) */
-export function fieldForPath(path: readonly PropertyKey[]): keyof RunForm | null {
-  const [head, sub] = path.map(String)
-  if (head && head in NESTED) return NESTED[head]![sub ?? ''] ?? null
-  return head !== undefined && head in defaultForm() ? (head as keyof RunForm) : null
+export function fieldForPath(path: readonly PropertyKey[], fields: readonly AnyField[] = RUN_FIELDS): RunFormKey | null {
+  const at = fieldAtPath(fields, path)
+  return at ? (formKeyOf(at.field.key) as RunFormKey) : null
 }
 
 export type Validation = { ok: true; config: RunConfig } | { ok: false; errors: FieldErrors; general: string[] }
 
-export function validateForm(form: RunForm): Validation {
+export function validateForm(form: Readonly<Record<string, string | number>>): Validation {
   const parsed = RunConfigSchema.safeParse(formToInput(form))
   if (parsed.success) return { ok: true, config: parsed.data }
   const errors: FieldErrors = {}
   const general: string[] = []
   for (const issue of parsed.error.issues) {
-    const field = fieldForPath(issue.path)
-    const where = issue.path.length > 1 && !(String(issue.path[0]) in NESTED) ? ` (item ${Number(issue.path[1]) + 1})` : ''
-    if (field) errors[field] ??= issue.message + where
+    const at = fieldAtPath(RUN_FIELDS, issue.path)
+    const where = at?.rest.length ? ` (item ${Number(at.rest[0]) + 1})` : ''
+    if (at) errors[formKeyOf(at.field.key) as RunFormKey] ??= issue.message + where
     else general.push(issue.message)
   }
   return { ok: false, errors, general }
@@ -185,7 +105,7 @@ export function serverFieldErrors(message: string): FieldErrors {
   return errors
 }
 
-/** Which fields matter for a method: the form hides the rest rather than confuse. */
-export function relevant(method: string): { pruning: boolean; finetune: boolean; ebCap: boolean } {
-  return { pruning: method !== 'dense', finetune: method === 'prune-after', ebCap: method === 'spline-eb' || method === 'eb-bn' }
+/** The fields of one form group that apply now, in their form order. */
+export function visibleFields(group: string, view: FormView, fields: readonly AnyField[] = RUN_FIELDS): AnyField[] {
+  return fields.filter((f) => f.form.group === group && (f.form.visible?.(view) ?? true)).sort((a, b) => a.form.order - b.form.order)
 }

@@ -1,13 +1,14 @@
 /**
  * Which view is on screen, mirrored in the URL hash (#/runs, #/run/<id>/partition, #/compare/a,b)
- * so Back/Forward work and a view can be bookmarked or reloaded. No router library: six views.
+ * so Back/Forward work and a view can be bookmarked or reloaded. No router library: the views
+ * and their route shapes are the list in lib/views.ts.
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { useRunsStore } from './runs'
+import { DEFAULT_RUN_TAB, HOME_VIEW, isRunTab, isView, viewDef, type RunTab, type View } from '@renderer/lib/views'
 
-export type View = 'runs' | 'new' | 'run' | 'flops' | 'sweeps' | 'compare'
-export type RunTab = 'training' | 'architecture' | 'partition'
+export type { RunTab, View } from '@renderer/lib/views'
 
 export interface Route {
   view: View
@@ -17,21 +18,24 @@ export interface Route {
   ids?: string[]
 }
 
-const VIEWS: View[] = ['runs', 'new', 'run', 'flops', 'sweeps', 'compare']
-const TABS: RunTab[] = ['training', 'architecture', 'partition']
-
 export function parseHash(hash: string): Route {
   const [view, a, b] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent)
-  if (!view || !VIEWS.includes(view as View)) return { view: 'runs' }
-  if (view === 'run') return a ? { view, runId: a, tab: TABS.includes(b as RunTab) ? (b as RunTab) : 'training' } : { view: 'runs' }
-  if (view === 'compare' || view === 'sweeps') return { view, ids: a ? a.split(',').filter(Boolean) : [] }
-  return { view: view as View }
+  if (!isView(view)) return { view: HOME_VIEW }
+  switch (viewDef(view).route) {
+    case 'run':
+      return a ? { view, runId: a, tab: isRunTab(b) ? b : DEFAULT_RUN_TAB } : { view: HOME_VIEW }
+    case 'ids':
+      return { view, ids: a ? a.split(',').filter(Boolean) : [] }
+    default:
+      return { view }
+  }
 }
 
 export function formatHash(r: Route): string {
   const enc = encodeURIComponent
-  if (r.view === 'run' && r.runId) return `#/run/${enc(r.runId)}${r.tab && r.tab !== 'training' ? `/${r.tab}` : ''}`
-  if ((r.view === 'compare' || r.view === 'sweeps') && r.ids?.length) return `#/${r.view}/${r.ids.map(enc).join(',')}`
+  const shape = viewDef(r.view).route
+  if (shape === 'run' && r.runId) return `#/${r.view}/${enc(r.runId)}${r.tab && r.tab !== DEFAULT_RUN_TAB ? `/${r.tab}` : ''}`
+  if (shape === 'ids' && r.ids?.length) return `#/${r.view}/${r.ids.map(enc).join(',')}`
   return `#/${r.view}`
 }
 
@@ -45,7 +49,7 @@ export const useNavStore = defineStore('nav', () => {
     if (location.hash !== hash) history.pushState(null, '', hash)
   }
 
-  const openRun = (runId: string, tab: RunTab = 'training') => go({ view: 'run', runId, tab })
+  const openRun = (runId: string, tab: RunTab = DEFAULT_RUN_TAB) => go({ view: 'run', runId, tab })
 
   window.addEventListener('popstate', () => (route.value = parseHash(location.hash)))
 
