@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
-import { ApiError } from '../contract/api'
+import { ApiError, criteriaHelp } from '../contract/api'
 import { createService, defaultDbPath } from '../service/createService'
 import { startServer } from '../server/server'
 import { UsageError, parseFlags } from './args'
@@ -38,6 +38,9 @@ commands:
   serve   [--port N] [--db FILE]     browser mode on 127.0.0.1 (prints the URL)
   ${BENCH_USAGE}
                                      training speed vs PyTorch, a Fashion-MNIST epoch, spline-watch cost, SQLite and report times
+
+criteria (--criterion C, --criteria c,d; default per method):
+${criteriaHelp('  ')}
 
 The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db).`
 

@@ -3,6 +3,7 @@
  * WebSocket, IPC, CLI flags, worker messages); defaults follow reference/algorithms.md §4.
  */
 import { z } from 'zod'
+import { CRITERIA, type CriterionId } from './criteria'
 
 /** The one list of built-in dataset ids (data/datasets.ts implements each). */
 export const BUILTIN_DATASETS = ['builtin:xshape', 'builtin:spirals', 'builtin:gaussians', 'builtin:sawtooth', 'builtin:fashion-mini'] as const
@@ -29,10 +30,9 @@ export const MODELS = [
 ] as const
 /** SPEC §1: the five run kinds */
 export const METHODS = ['dense', 'spline-eb', 'eb-bn', 'prune-after', 'prune-at-init'] as const
-export const CRITERIA = ['spline', 'bn-slimming', 'l1', 'l2', 'loss-preservation', 'grasp', 'random'] as const
 export const SCOPES = ['layerwise', 'global'] as const
 /** the criterion a method prunes with unless told otherwise */
-export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], (typeof CRITERIA)[number] | null> = {
+export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], CriterionId | null> = {
   dense: null,
   'spline-eb': 'spline',
   'eb-bn': 'bn-slimming',
