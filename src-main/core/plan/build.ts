@@ -6,6 +6,7 @@
 import type { RunConfig } from '../../contract/runConfig'
 import { RECORDERS, detectors } from './phases'
 import { PLAN_BUILDERS } from './registry'
+import { phaseEpochs } from './schedule'
 import type { PlanPhase, RunFacts, RunPlan } from './types'
 
 export function buildRunPlan(config: RunConfig, facts: RunFacts): RunPlan {
@@ -30,7 +31,7 @@ export function buildRunPlan(config: RunConfig, facts: RunFacts): RunPlan {
 /** The run's last epoch if every phase runs its most epochs. */
 export function plannedEpochs(phases: PlanPhase[]): number {
   let epoch = 0
-  for (const p of phases) if (p.kind === 'train') epoch = 'count' in p.epochs ? epoch + p.epochs.count : Math.max(epoch, p.epochs.untilEpoch)
+  for (const p of phases) if (p.kind === 'train') epoch += Math.max(0, phaseEpochs(p, epoch))
   return epoch
 }
 

@@ -5,8 +5,8 @@
  */
 import { TrainingEngine, type TrainCallback, type TrainOutcome } from '../../core/engine'
 import { countCosts } from '../../core/flops'
-import type { TrainPhase } from '../../core/plan'
-import { SgdMomentum, multiStepLr } from '../../core/sgd'
+import { lrAt, phaseEpochs, type TrainPhase } from '../../core/plan'
+import { SgdMomentum } from '../../core/sgd'
 import { checkpointer } from '../jobCheckpoints'
 import type { RunContext } from './context'
 import { progress, publisher } from './messages'
@@ -15,7 +15,7 @@ export async function executeTrainPhase(run: RunContext, phase: TrainPhase): Pro
   const { config, hooks, instruments, resumed } = run
   const net = run.network
   const offset = run.epoch
-  const epochs = 'count' in phase.epochs ? phase.epochs.count : phase.epochs.untilEpoch - offset
+  const epochs = phaseEpochs(phase, offset)
   const ticket = phase.ticket
   const stopWhen = () => ticket !== null && instruments.ticketEpoch(ticket.detector) !== null
   const account = (ran: number) => {
@@ -35,8 +35,6 @@ export async function executeTrainPhase(run: RunContext, phase: TrainPhase): Pro
   if (from > 0 && resumed!.data.optimizer) optimizer.load(resumed!.data.optimizer)
   let ran = from
   const counter: TrainCallback = { onEpochRecorded: () => void ran++ }
-  const { lr } = phase
-  const origin = lr.origin === 'phase' ? offset : 0
   const seed = run.plan.seed + offset
   const engine = new TrainingEngine({
     network: net,
@@ -45,7 +43,7 @@ export async function executeTrainPhase(run: RunContext, phase: TrainPhase): Pro
     epochs,
     batchSize: phase.batchSize,
     seed,
-    lrAt: (e) => multiStepLr(lr.base, e - origin, lr.span, lr.milestones),
+    lrAt: lrAt(phase.lr, offset),
     epochOffset: offset,
     phase: phase.label,
     now: run.now,
