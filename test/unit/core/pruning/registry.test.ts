@@ -4,7 +4,7 @@
  * about what its criterion needs (a context without it is refused, one with only it works).
  */
 import * as tf from '@tensorflow/tfjs'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CRITERIA, CRITERION_INFO, criteriaHelp, criteriaTable, type CriterionNeed } from '../../../../src-main/contract/criteria'
@@ -37,9 +37,15 @@ describe('criteria registry', () => {
     expect(RunConfigSchema.safeParse({ dataset: 'builtin:xshape', model: 'mlp', criterion: 'nope' }).success).toBe(false)
     const help = criteriaHelp()
     for (const c of CRITERIA) expect(help).toContain(`${CRITERION_INFO[c].label}: ${CRITERION_INFO[c].description}`)
-    const science = readFileSync(join(REPO, 'docs/science.md'), 'utf8')
-    const table = science.match(/<!-- criteria:start[^\n]*-->\n([\s\S]*?)\n<!-- criteria:end -->/)
-    expect(table?.[1]).toBe(criteriaTable())
+    // UPDATE_DOCS=1 rewrites the generated table from the descriptors
+    const file = join(REPO, 'docs/science.md')
+    const marked = /(<!-- criteria:start[^\n]*-->\n)([\s\S]*?)(\n<!-- criteria:end -->)/
+    if (process.env.UPDATE_DOCS)
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(marked, (_m, a, _t, b) => a + criteriaTable() + b),
+      )
+    expect(readFileSync(file, 'utf8').match(marked)?.[2]).toBe(criteriaTable())
   })
 
   describe('each descriptor names what its criterion needs', () => {
