@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { METHODS, RunConfigSchema, type RunConfigInput } from '../../src-main/contract/api'
+import { METHODS, RunConfigSchema } from '../../src-main/contract/api'
 import { countCosts } from '../../src-main/core/flops'
 import { buildRunPlan, phaseEpochs, type TrainPhase } from '../../src-main/core/plan'
 import { runJob } from '../../src-main/worker/runJob'
@@ -15,13 +15,13 @@ beforeAll(async () => {
   await tf.setBackend('cpu')
 })
 
-const toy = { dataset: 'builtin:xshape', model: 'mlp', hidden: [10, 10], probeSamples: 100, trainLimit: 200, testLimit: 50, epochs: 4 } as const
+const toy = { dataset: 'builtin:xshape', model: 'mlp', hidden: [10, 10], probeSamples: 100, trainLimit: 200, testLimit: 50, epochs: 4 }
 
 describe('runJob carries out the plan of every run kind', () => {
   for (const method of METHODS) {
     it(method, async () => {
       // a spline ticket at the first chance (ε near 1), so spline-eb prunes before its cap
-      const config = RunConfigSchema.parse({ ...toy, method, eb: { window: 1, epsilon: 0.99 }, finetuneEpochs: 1 } satisfies RunConfigInput)
+      const config = RunConfigSchema.parse({ ...toy, method, eb: { window: 1, epsilon: 0.99 }, finetuneEpochs: 1 })
       const seen: FromWorker[] = []
       const before = tf.memory().numTensors
       const outcome = await runJob('plan', config, { post: (m) => seen.push(m), isCancelled: () => false })
