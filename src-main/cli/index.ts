@@ -5,7 +5,7 @@
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
-import { ApiError, RUN_FIELDS } from '../contract/api'
+import { ApiError, RUN_FIELDS, criteriaHelp } from '../contract/api'
 import { defaultDbPath } from '../service/createService'
 import { startServer } from '../server/server'
 import { UsageError, fieldUsage, parseFlags } from './args'
@@ -39,6 +39,9 @@ commands:
 
 run flags (every field of a run config, all optional; sweep takes them too):
 ${fieldUsage(RUN_FIELDS).join('\n')}
+
+criteria (--criterion C, --criteria c,d; default per method):
+${criteriaHelp('  ')}
 
 The database defaults to ${defaultDbPath()} ($SPLINE_LAB_HOME/spline-lab.db); environment variables: docs/settings.md.`
 

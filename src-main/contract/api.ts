@@ -4,12 +4,14 @@
  * every request crossing a process boundary is parsed with `requestSchemas` first.
  */
 import { z } from 'zod'
-import { CRITERIA, METHODS, MODELS, RunConfigSchema, type RunConfig } from './runConfig'
+import { METHODS, MODELS, RunConfigSchema, type RunConfig } from './runConfig'
+import { CRITERIA } from './criteria'
 import type { ArchSpec, CostSummary } from './arch'
 import type { BackendInfo } from './backend'
 
 export * from './runConfig'
 export * from './runFields'
+export * from './criteria'
 export * from './datasets'
 export * from './outputs'
 export * from './backend'
@@ -145,7 +147,7 @@ export const requestSchemas = {
       methods: z.array(z.enum(METHODS)).min(1).max(5),
       ratios: z.array(z.number().min(0).max(0.95).refine(Number.isFinite, 'must be a finite number')).min(1).max(12),
       seeds: z.number().int().min(1).max(20),
-      criteria: z.array(z.enum(CRITERIA)).min(1).max(7).optional(),
+      criteria: z.array(z.enum(CRITERIA)).min(1).max(CRITERIA.length).optional(),
       Ps: z.array(z.number().min(0).max(1)).min(1).max(11).optional(),
       name: z.string().trim().max(120).optional(),
     })

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { configSchema, field, type FormGroup, type FormView } from './runFields'
+import { CRITERIA, CRITERION_INFO, type CriterionId } from './criteria'
 
 /** The one list of built-in dataset ids (data/datasets.ts implements each). */
 export const BUILTIN_DATASETS = ['builtin:xshape', 'builtin:spirals', 'builtin:gaussians', 'builtin:sawtooth', 'builtin:fashion-mini'] as const
@@ -32,10 +33,9 @@ export const MODELS = [
 ] as const
 /** SPEC §1: the five run kinds */
 export const METHODS = ['dense', 'spline-eb', 'eb-bn', 'prune-after', 'prune-at-init'] as const
-export const CRITERIA = ['spline', 'bn-slimming', 'l1', 'l2', 'loss-preservation', 'grasp', 'random'] as const
 export const SCOPES = ['layerwise', 'global'] as const
 /** the criterion a method prunes with unless told otherwise */
-export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], (typeof CRITERIA)[number] | null> = {
+export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], CriterionId | null> = {
   dense: null,
   'spline-eb': 'spline',
   'eb-bn': 'bn-slimming',
@@ -142,6 +142,7 @@ export const RUN_FIELDS = [
       group: 'pruning',
       order: 2,
       blankLabel: 'method default',
+      choiceLabels: Object.fromEntries(CRITERIA.map((c) => [c, `${CRITERION_INFO[c].label} (${c})`])),
       hint: (v) => `default: ${v.sweep ? 'per method' : (methodDefaultCriterion(v) ?? '–')}`,
       visible: pruning,
     },

@@ -1,7 +1,7 @@
 /**
  * The job's side of crash safety: a training callback that writes every finished epoch's
- * checkpoint before the epoch is reported, and the loader that turns a checkpoint back into what
- * `runJob` needs to continue exactly where it stopped.
+ * checkpoint before the epoch is reported, the initial checkpoint, and the loader that turns a
+ * checkpoint back into what the run executor (run/) needs to continue exactly where it stopped.
  */
 import { createHash } from 'node:crypto'
 import type { RunConfig } from '../contract/api'
@@ -92,6 +92,31 @@ export function checkpointer(run: RunCheckpoints, p: PhaseState): TrainCallback 
         )
       }
     },
+  }
+}
+
+/** Epoch 0: the initial weights, so a partition view can show the network before training. */
+export function saveInitialWeights(run: RunCheckpoints, network: Network, seed: number): void {
+  try {
+    writeCheckpoint(run.dataDir, run.runId, 0, {
+      epoch: 0,
+      phase: 'dense',
+      phaseEpoch: 0,
+      spec: network.spec,
+      weights: network.snapshot(),
+      optimizer: null,
+      shuffle: { seed, epochsDrawn: 0 },
+      codes: null,
+      bnEb: null,
+      splineEbEpoch: null,
+      pruning: null,
+      completedPhases: [],
+      lastAccuracy: null,
+      elapsedSeconds: 0,
+      configHash: run.configHash,
+    })
+  } catch (err) {
+    throw new Error(`could not save the initial checkpoint in ${run.dataDir}: ${diskReason(err)}; the run did not start`, { cause: err })
   }
 }
 

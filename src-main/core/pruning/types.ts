@@ -6,9 +6,10 @@
  */
 import type { Network } from '../network'
 import type { ChannelGroup } from '../../contract/arch'
+import type { CriterionId } from '../../contract/criteria'
 import type { LayerCode } from '../splineCodes'
 
-export type CriterionId = 'spline' | 'bn-slimming' | 'l1' | 'l2' | 'loss-preservation' | 'grasp' | 'random'
+export type { CriterionId }
 export type Scope = 'layerwise' | 'global'
 
 export interface ScoreContext {
@@ -33,3 +34,15 @@ export interface CriterionResult {
   scores: Record<string, number[]>
   notes: string[]
 }
+
+/** Channel scores per group id (low = pruned first). */
+export type Scores = Record<string, Float32Array>
+
+/**
+ * One criterion's implementation, exported as `criterion` from criteria/<id>.ts (its descriptor
+ * is in contract/criteria.ts). Most score channels once and leave selection to `select.ts`; an
+ * iterative one selects by itself.
+ */
+export type Criterion =
+  | { id: CriterionId; kind: 'scores'; score(ctx: ScoreContext): { scores: Scores; notes: string[] } }
+  | { id: CriterionId; kind: 'selects'; select(ctx: ScoreContext, ratio: number, scope: Scope): CriterionResult }

@@ -6,10 +6,27 @@
  * (layerwise) or over all groups (global). Channels are removed one at a time and r is
  * recomputed after each removal, so of a group of near-identical boundaries one survives.
  */
-import type { LayerCode } from '../splineCodes'
-import { popcount32 } from '../splineCodes'
-import type { Scope, Selection } from './types'
-import { normalizedRanks } from './select'
+import type { LayerCode } from '../../splineCodes'
+import { popcount32 } from '../../splineCodes'
+import type { Criterion, Scope, Selection } from '../types'
+import { normalizedRanks } from '../select'
+import { gammaAbs } from '../scores'
+
+export const criterion: Criterion = {
+  id: 'spline',
+  kind: 'selects',
+  select(ctx, ratio, scope) {
+    const codes = ctx.codes
+    if (!codes) throw new Error('the spline criterion needs the ticket’s spline codes')
+    const input = ctx.groups.map((g) => {
+      const code = codes.get(g.id)
+      if (!code) throw new Error(`no spline code recorded for ${g.id}`)
+      return { id: g.id, code, gammaAbs: gammaAbs(ctx.network, g) }
+    })
+    const { selection, scores } = splineSelect(input, ratio, scope, ctx.P)
+    return { selection, scores, notes: [`spline criterion, P = ${ctx.P}`] }
+  },
+}
 
 /** Pairwise node distances N(k,k') of a channel-major code (C × C, row-major). */
 export function nodeDistances(code: LayerCode): Float64Array {
