@@ -21,7 +21,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { gemmSimd, sgdSimd, sharedKernelParts, type Memory, type SharedKernelParts } from '../backends/wasm/kernels/simd'
-import { claimChunks, LAYOUT, newControl, OPS, runBand, SEQ, DONE, writeJob, type BandKernels, type Control, type HelperData, type Op } from './dispatch'
+import { claimChunks, DONE, LAYOUT, newControl, OPS, runBand, SEQ, writeJob, type BandKernels, type Control, type HelperData, type Op } from './dispatch'
 
 /** Below this much work (multiply-adds, or elements moved × 8; ≈ 0.1 ms of one core) a job
  * runs on the calling thread alone. */

@@ -1,11 +1,12 @@
 /**
- * The registration list of our kernels for the wasm backend, one op per file beside it: the ones it lacks (Conv2DBackpropFilter, the fused training
- * BatchNorm that core/batchNorm.ts uses where a backend has it) and overrides of
- * stock kernels that are slow (transposed matmuls, Conv2DBackpropInput, Tile, copying Identity
- * and Cast) or disagree with `cpu` (MaxPoolGrad ties, float32 Sum/Mean accumulation). Each is
- * tested against `cpu` in test/unit/worker/backends/wasm/kernels/<Op>.test.ts; rerun those on every tfjs upgrade,
- * since the overrides lean on wasm internals (heap layout, XNNPACK's operator cache keyed by
- * tensor id). What each buys, and what was tried and dropped: docs/performance.md.
+ * The registration list of our kernels for the wasm backend, one op per file beside it: the ones
+ * it lacks (Conv2DBackpropFilter, the fused training BatchNorm that core/batchNorm.ts uses where a
+ * backend has it, the fused SGD update and loss) and overrides of stock kernels that are slow
+ * (transposed matmuls, Conv2DBackpropInput, Tile, copying Identity and Cast) or disagree with
+ * `cpu` (MaxPoolGrad ties, float32 Sum/Mean accumulation). Each is tested against `cpu` in
+ * test/unit/worker/backends/wasm/kernels/<Op>.test.ts; rerun those on every tfjs upgrade, since
+ * the overrides lean on wasm internals (heap layout, XNNPACK's operator cache keyed by tensor id).
+ * What each buys, and what was tried and dropped: docs/performance.md.
  *
  * The kernel registry is global to the process and outlives module reloads, so the state lives
  * on the registered configs themselves: each carries a marker and the stock config it replaced.

@@ -34,7 +34,7 @@ function product(aShape: number[], bShape: number[], tA: boolean, tB: boolean, s
   return { values, ours: gemmStats.products > before }
 }
 
-describe('our SIMD dense product (simd/gemm.wat) behind BatchMatMul', () => {
+describe('our SIMD dense product (gemm.wat) behind BatchMatMul', () => {
   // Every orientation, with row, column and depth counts that leave remainders in the 4×8 blocks.
   const shapes: [number, number, number][] = [
     [1, 1, 4],
