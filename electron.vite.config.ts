@@ -17,6 +17,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           trainer: resolve(__dirname, 'src-main/worker/trainerWorker.ts'),
           trainReplica: resolve(__dirname, 'src-main/worker/parallel/replica.ts'),
+          kernelHelper: resolve(__dirname, 'src-main/worker/threads/kernelHelper.ts'),
           importer: resolve(__dirname, 'src-main/data/importWorker.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
         },

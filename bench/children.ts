@@ -3,7 +3,7 @@
  * own (see harness.ts); the parent passes one of these as JSON and reads one marked line back.
  */
 import { spawnSync } from 'node:child_process'
-import { WASM_KERNEL_NAMES } from '../src-main/worker/kernels'
+import { WASM_KERNEL_NAMES } from '../src-main/worker/backends/wasm/kernels/registry'
 import { epochChild, type EpochConfig } from './epoch'
 import { profileModel, runChild, setUp, type RunConfig } from './harness'
 import { gradientErrors, kernelBench } from './kernels'

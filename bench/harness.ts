@@ -8,9 +8,9 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm'
 import type { Network } from '../src-main/core/network'
 import type { SgdMomentum } from '../src-main/core/sgd'
 import { localStep, type TrainStep } from '../src-main/core/step'
-import { activeWasmKernels, registerWasmKernels } from '../src-main/worker/kernels'
-import { setGemmThreads } from '../src-main/worker/kernels/gemmThreads'
-import { initWasmWithThreads } from '../src-main/worker/kernels/wasmThreads'
+import { activeWasmKernels, registerWasmKernels } from '../src-main/worker/backends/wasm/kernels/registry'
+import { setGemmThreads } from '../src-main/worker/threads/helperPool'
+import { initWasmWithThreads } from '../src-main/worker/threads/threadedWasm'
 import { createParallelStep } from '../src-main/worker/parallel/parallelStep'
 import { CLASSES, createModel, makeBatches, type ModelName } from './models'
 
@@ -50,7 +50,7 @@ export interface RunConfig {
   /** our wasm kernels to register ('Conv2DBackpropFilter' alone is stock wasm made able to train a CNN) */
   kernels: string[]
   threads: number
-  /** threads of our dense products (kernels/gemmThreads.ts); absent: 1 */
+  /** threads of our dense products (worker/threads/helperPool.ts); absent: 1 */
   gemmThreads?: number
   /** key of STEPS; absent: 'local' (the trainer's own step) */
   step?: string

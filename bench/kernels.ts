@@ -4,7 +4,7 @@
  * whole-gradient error of each model vs `cpu` with stock and with our kernels.
  */
 import * as tf from '@tensorflow/tfjs'
-import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES } from '../src-main/worker/kernels'
+import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES } from '../src-main/worker/backends/wasm/kernels/registry'
 import { CLASSES, createModel, makeBatches, seeded, type ModelName } from './models'
 import { relErr } from './relErr'
 

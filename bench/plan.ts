@@ -2,7 +2,7 @@
  * What a bench run measures and how its rounds are merged: the configuration rows, and the
  * spline watch's share of an epoch. Kept apart from run.ts (which runs on import) for the tests.
  */
-import { WASM_KERNEL_NAMES } from '../src-main/worker/kernels'
+import { WASM_KERNEL_NAMES } from '../src-main/worker/backends/wasm/kernels/registry'
 import { median, type RunConfig, type RunResult } from './harness'
 import type { BenchOptions } from './options'
 import type { SplineWatchResult } from './splineWatch'
@@ -32,7 +32,7 @@ export function configs(opts: BenchOptions, threads: number): RunConfig[] {
     kernels = [...new Set([...kernels, ...add])]
     out.push({ ...base, label: i === steps.length - 1 && !opts.quick ? `wasm ours (${label})` : label, kernels })
   }
-  // Both cores the trainer's ways: dense products split over helper threads (kernels/gemmThreads,
+  // Both cores the trainer's ways: dense products split over helper threads (worker/threads/helperPool.ts,
   // the default on one trainer worker), the batch split over two trainer workers
   // (worker/parallel, 'auto' for conv nets), and XNNPACK's own threads (opt-in).
   if (threads > 1) out.push({ ...base, label: `wasm ours, dense products on ${threads} threads`, kernels, gemmThreads: threads })

@@ -18,9 +18,14 @@ export default defineConfig({
     target: 'node24',
     minify: false,
     sourcemap: false,
-    // The data-parallel row's replica threads run trainReplica.js, found next to run.js.
+    // The data-parallel row's replica threads run trainReplica.js, the dense products' helper
+    // threads kernelHelper.js, both found next to run.js.
     rolldownOptions: {
-      input: { run: resolve(import.meta.dirname, 'run.ts'), trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts') },
+      input: {
+        run: resolve(import.meta.dirname, 'run.ts'),
+        trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts'),
+        kernelHelper: resolve(import.meta.dirname, '../src-main/worker/threads/kernelHelper.ts'),
+      },
       output: { entryFileNames: '[name].js' },
     },
   },

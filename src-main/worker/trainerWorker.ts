@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { RunConfigSchema, describeZodError } from '../contract/api'
-import { releaseBackend, selectBackend, switchBackend } from './backend'
+import { releaseBackend, selectBackend, switchBackend } from './backends'
 import type { FromWorker, ToWorker } from './protocol'
 import { runJob } from './runJob'
 import { runPartition } from './partitionJob'

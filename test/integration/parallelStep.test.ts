@@ -11,13 +11,13 @@ import { join } from 'node:path'
 import { build } from 'vite'
 import { watPlugin } from '../../scripts/watPlugin'
 import * as tf from '@tensorflow/tfjs'
-import { selectBackend } from '../../src-main/worker/backend'
+import { selectBackend } from '../../src-main/worker/backends'
 import { Network } from '../../src-main/core/network'
 import { SgdMomentum } from '../../src-main/core/sgd'
 import { localStep } from '../../src-main/core/step'
 import { buildSpec } from '../../src-main/core/models'
 import type { ArchSpec } from '../../src-main/contract/arch'
-import { gemmThreads, setGemmThreads } from '../../src-main/worker/kernels/gemmThreads'
+import { gemmThreads, setGemmThreads } from '../../src-main/worker/threads/helperPool'
 import { createParallelStep, type ParallelStepOptions } from '../../src-main/worker/parallel/parallelStep'
 import { planShards } from '../../src-main/worker/parallel/layout'
 import { REPO } from '../helpers/tmp'
@@ -283,7 +283,7 @@ describe('a process that trained in parallel', () => {
 })
 
 const EXIT_SCRIPT = `
-import { selectBackend } from ${JSON.stringify(join(REPO, 'src-main/worker/backend'))}
+import { selectBackend } from ${JSON.stringify(join(REPO, 'src-main/worker/backends'))}
 import { Network } from ${JSON.stringify(join(REPO, 'src-main/core/network'))}
 import { SgdMomentum } from ${JSON.stringify(join(REPO, 'src-main/core/sgd'))}
 import { buildSpec } from ${JSON.stringify(join(REPO, 'src-main/core/models'))}

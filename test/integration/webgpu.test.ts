@@ -17,7 +17,7 @@ import { buildSpec } from '../../src-main/core/models'
 import { Network } from '../../src-main/core/network'
 import { SgdMomentum } from '../../src-main/core/sgd'
 import { localStep } from '../../src-main/core/step'
-import { releaseBackend, selectBackend } from '../../src-main/worker/backend'
+import { releaseBackend, selectBackend } from '../../src-main/worker/backends'
 import { CLI, WORKER_BUNDLE, tempDir } from '../helpers/tmp'
 import { relErr, seededValues } from '../helpers/wasm'
 

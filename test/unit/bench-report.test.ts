@@ -6,7 +6,7 @@ import { configs, splineRows } from '../../bench/plan'
 import { formatReport } from '../../bench/report'
 import type { BenchReport } from '../../bench/types'
 import type { SplineWatchResult } from '../../bench/splineWatch'
-import { WASM_KERNEL_NAMES } from '../../src-main/worker/kernels'
+import { WASM_KERNEL_NAMES } from '../../src-main/worker/backends/wasm/kernels/registry'
 import { REPO } from '../helpers/tmp'
 
 const fixture = (): BenchReport => JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'bench-report.json'), 'utf8')) as BenchReport

@@ -23,9 +23,9 @@ import { fileURLToPath } from 'node:url'
 import type { Network } from '../../core/network'
 import type { SgdMomentum } from '../../core/sgd'
 import { localStep, type StepResult, type TrainStep } from '../../core/step'
-import { activeWasmKernels } from '../kernels'
-import { gemmThreads, setGemmThreads } from '../kernels/gemmThreads'
-import { wasmThreadsState } from '../kernels/wasmThreads'
+import { activeWasmKernels } from '../backends/wasm/kernels/registry'
+import { gemmThreads, setGemmThreads } from '../threads/helperPool'
+import { wasmThreadsState } from '../threads/threadedWasm'
 import { CTRL, buildLayout, combineBnStats, planShards, replicaBytes, type BnBatchStats, type ReplicaLayout } from './layout'
 import type { ReplicaFaults } from './replica'
 import { ReplicaHandle } from './replicaHandle'
@@ -39,7 +39,7 @@ export interface ParallelTrainerOptions {
   batchSize: number
   /** workers in all, this thread included; 1 gives a plain local step */
   workers: number
-  /** what the replicas select with worker/backend.ts; default: this thread's backend */
+  /** what the replicas select with worker/backends/index.ts; default: this thread's backend */
   backend?: string
   /** built replica entry (out/main/trainReplica.js); found next to this bundle by default */
   replicaPath?: string

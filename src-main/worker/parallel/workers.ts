@@ -30,7 +30,7 @@ const AUTO_MAX = 2
  */
 export const AUTO_MIN_BATCH_FLOPS = 10e6
 /*
- * Dense products already use every core on one worker (helper threads, kernels/gemmThreads.ts),
+ * Dense products already use every core on one worker (helper threads, threads/helperPool.ts),
  * without a serial average and update: mlp 784-512-512 at batch 64 / 128 / 256 trains at 8,700 /
  * 9,300 / 10,100 samples/s that way against 5,500 / 8,300 / 9,500 on two workers. So a model whose
  * forward FLOPs are mostly dense stays on one worker.
@@ -47,7 +47,7 @@ export interface WorkersContext {
   runExamples: number
   /** XNNPACK threads of this trainer's wasm: with > 1 the cores are already busy */
   wasmThreads: number
-  /** threads this trainer's dense products run on (kernels/gemmThreads.ts); absent: 1 */
+  /** threads this trainer's dense products run on (threads/helperPool.ts); absent: 1 */
   gemmThreads?: number
   /** the workers a resumed run's checkpoint says it trained on */
   recorded?: number
