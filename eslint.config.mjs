@@ -28,4 +28,15 @@ export default tseslint.config(
     files: ['src-renderer/src/components/RunField*.vue', 'src-renderer/src/components/SweepFields.vue'],
     rules: { 'vue/no-mutating-props': ['error', { shallowOnly: true }] },
   },
+  {
+    // The UI never knows which transport it runs on: only the API client touches the bridge.
+    files: ['src-renderer/**'],
+    ignores: ['src-renderer/src/api/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'window', property: 'splineLab', message: 'use the API client (api.host, api.call) instead of the bridge' },
+      ],
+    },
+  },
 )

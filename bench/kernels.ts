@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_NAMES } from '../src-main/worker/backends/wasm/kernels/registry'
 import { CLASSES, createModel, makeBatches, seeded, type ModelName } from './models'
-import { relErr } from './relErr'
+import { relErr } from '../test/helpers/tolerance'
 
 export interface KernelRow {
   kernel: string

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 // Side effect: registers the 'wasm' backend and its kernels with the shared tfjs-core engine.
 import '@tensorflow/tfjs-backend-wasm'
+export { relErr } from './tolerance'
 
 /**
  * Switches tfjs to the wasm backend and proves it happened: tf.setBackend resolves false
@@ -24,21 +25,6 @@ export function seededValues(n: number, seed: number): Float32Array {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0
     return s / 2 ** 31 - 1
   })
-}
-
-/** max|a − b| / max(max|b|, 1e-6), b being the reference; Infinity if a has a non-finite value. */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
-  let diff = 0
-  let scale = 0
-  for (let i = 0; i < b.length; i++) {
-    if (!Number.isFinite(a[i]!) && a[i] !== b[i]) return Infinity
-    if (Number.isFinite(b[i]!)) {
-      diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
-      scale = Math.max(scale, Math.abs(b[i]!))
-    }
-  }
-  return diff / Math.max(scale, 1e-6)
 }
 
 /** Tensors, engine bytes and raw wasm buffers (which our kernels' scratch uses untracked). */

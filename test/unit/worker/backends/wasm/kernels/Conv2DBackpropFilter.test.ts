@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { registerWasmKernels } from '../../../../../../src-main/worker/backends/wasm/kernels/registry'
 import { initWasmBackend } from '../../../../../helpers/wasm'
-import { relErr } from '../../../../../../bench/relErr'
+import { relErr } from '../../../../../helpers/tolerance'
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding
 type Shape4 = [number, number, number, number]
