@@ -46,10 +46,41 @@ export interface NativeAddon {
   poolBackward(heap: Uint8Array, alg: 0 | 2, dy: number, dx: number, geom: Int32Array, workspace: ArrayBuffer | null): boolean
   /** MaxPoolGrad with `cpu`'s routing, from x itself */
   maxPoolGradLoop(heap: Uint8Array, x: number, dy: number, dx: number, geom: Int32Array): void
-  batchNormTrain(heap: Uint8Array, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, invStd: number, dims: Int32Array, epsilon: number): boolean
-  batchNormTrainGrad(heap: Uint8Array, dy: number, x: number, gamma: number, invStd: number, dx: number, dgamma: number, dbeta: number, dims: Int32Array): boolean
+  batchNormTrain(
+    heap: Uint8Array,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    dims: Int32Array,
+    epsilon: number,
+  ): boolean
+  batchNormTrainGrad(
+    heap: Uint8Array,
+    dy: number,
+    x: number,
+    gamma: number,
+    invStd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    dims: Int32Array,
+  ): boolean
   /** scale/offset −1 when absent */
-  batchNormInference(heap: Uint8Array, x: number, mean: number, variance: number, scale: number, offset: number, y: number, dims: Int32Array, epsilon: number): boolean
+  batchNormInference(
+    heap: Uint8Array,
+    x: number,
+    mean: number,
+    variance: number,
+    scale: number,
+    offset: number,
+    y: number,
+    dims: Int32Array,
+    epsilon: number,
+  ): boolean
   /** dims: batch M N K transposeA transposeB strideA strideB (floats; 0 = shared) */
   gemm(heap: Uint8Array, a: number, b: number, c: number, dims: Int32Array): void
 }

@@ -24,10 +24,7 @@ export type NativeLoad = { ok: true; addon: NativeAddon; path: string; info: Nat
 export function nativeRoots(): string[] {
   const here = dirname(fileURLToPath(import.meta.url))
   const packaged = (process as { resourcesPath?: string }).resourcesPath
-  return [
-    ...(packaged ? [join(packaged, 'app.asar.unpacked'), packaged] : []),
-    ...[1, 2, 3, 4].map((up) => join(here, ...Array<string>(up).fill('..'))),
-  ]
+  return [...(packaged ? [join(packaged, 'app.asar.unpacked'), packaged] : []), ...[1, 2, 3, 4].map((up) => join(here, ...Array<string>(up).fill('..')))]
 }
 
 let cached: NativeLoad | null = null
@@ -60,7 +57,8 @@ function load(roots: string[]): NativeLoad {
     return { ok: false, reason: `native kernels at ${path} do not load: ${firstLine(err)}` }
   }
   const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function')
-  if (missing.length > 0) return { ok: false, reason: `native kernels at ${path} are out of date (no ${missing.join(', ')}): rebuild with \`npm run build:native\`` }
+  if (missing.length > 0)
+    return { ok: false, reason: `native kernels at ${path} are out of date (no ${missing.join(', ')}): rebuild with \`npm run build:native\`` }
   try {
     return { ok: true, addon, path, info: addon.info() }
   } catch (err) {

@@ -139,7 +139,7 @@ describe.skipIf(!native.ok)(suiteName('native batch norm (oneDNN)'), () => {
           )
           return y.dataSync() as Float32Array
         })
-      let got = new Float32Array()
+      let got: Float32Array = new Float32Array()
       expect(callsOf('batchNormInference', () => (got = withoutLeaks(run)))).toBe(1)
       const cpu = await onCpu(run)
       errors[`inference ${JSON.stringify(shape)} ${withScale} ${withOffset}`] = relErr(got, cpu)
@@ -149,8 +149,10 @@ describe.skipIf(!native.ok)(suiteName('native batch norm (oneDNN)'), () => {
 
   it('leaves statistics that are not per channel to the kernel registered before it', async () => {
     const run = (): Float32Array =>
-      tf.tidy(() => tf.batchNorm(tf.tensor(seededValues(24, 5), [2, 3, 4]), tf.scalar(0.5), tf.scalar(2), undefined, undefined, 1e-3).dataSync() as Float32Array)
-    let got = new Float32Array()
+      tf.tidy(
+        () => tf.batchNorm(tf.tensor(seededValues(24, 5), [2, 3, 4]), tf.scalar(0.5), tf.scalar(2), undefined, undefined, 1e-3).dataSync() as Float32Array,
+      )
+    let got: Float32Array = new Float32Array()
     expect(callsOf('batchNormInference', () => (got = run()))).toBe(0)
     expect(relErr(got, await onCpu(run))).toBeLessThanOrEqual(TOL)
   })

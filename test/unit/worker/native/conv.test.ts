@@ -87,7 +87,7 @@ describe.skipIf(!native.ok)(suiteName('native conv kernels (oneDNN) vs cpu'), ()
       for (const threads of [1, 2]) {
         it(`${kernel} matches cpu: ${c.name}, ${threads} thread${threads > 1 ? 's' : ''}`, async () => {
           addon.setThreads(threads)
-          let got = new Float32Array()
+          let got: Float32Array = new Float32Array()
           expect(callsOf(fn, () => (got = withoutLeaks(() => run(c))))).toBe(1)
           const cpu = await onCpu(() => run(c))
           const key = `${kernel} ${c.name} ×${threads}`
@@ -122,7 +122,8 @@ describe.skipIf(!native.ok)(suiteName('native conv kernels (oneDNN) vs cpu'), ()
   })
 
   it('leaves NCHW and int32 to the kernel registered before it', () => {
-    const nchw = () => runKernelValues(tf.Conv2D, { x: values([1, 2, 5, 5], 1), filter: values([3, 3, 2, 2], 2) }, { strides: 1, pad: 'valid', dataFormat: 'NCHW' })
+    const nchw = () =>
+      runKernelValues(tf.Conv2D, { x: values([1, 2, 5, 5], 1), filter: values([3, 3, 2, 2], 2) }, { strides: 1, pad: 'valid', dataFormat: 'NCHW' })
     expect(callsOf('conv2d', () => expect(nchw).toThrow())).toBe(0)
   })
 })

@@ -69,12 +69,13 @@ describe.skipIf(!native.ok)(suiteName('native BatchMatMul (sgemm) vs cpu'), () =
             const inputs = inputsOf(c, tA, tB)
             const attrs = { transposeA: tA, transposeB: tB }
             const run = () => runKernelValues(tf.BatchMatMul, inputs, attrs)
-            let got = new Float32Array()
+            let got: Float32Array = new Float32Array()
             expect(callsOf('gemm', () => (got = withoutLeaks(run)))).toBe(1)
             const cpu = await onCpu(run)
             errors[label] = relErr(got, cpu)
             expect(errors[label]).toBeLessThanOrEqual(TOL)
-            const shape = () => tf.tidy(() => (tf.engine().runKernel(tf.BatchMatMul, { a: tf.zeros(inputs.a.shape), b: tf.zeros(inputs.b.shape) }, attrs) as tf.Tensor).shape)
+            const shape = () =>
+              tf.tidy(() => (tf.engine().runKernel(tf.BatchMatMul, { a: tf.zeros(inputs.a.shape), b: tf.zeros(inputs.b.shape) }, attrs) as tf.Tensor).shape)
             expect(shape()).toEqual(await onCpu(shape))
           })
         }
@@ -100,11 +101,17 @@ describe.skipIf(!native.ok)(suiteName('native BatchMatMul (sgemm) vs cpu'), () =
   })
 
   it('leaves int32 and partly broadcast batches to the kernel registered before it, and rejects mismatched shapes', async () => {
-    const partial = () => runKernelValues(tf.BatchMatMul, { a: { values: seededValues(2 * 12, 1), shape: [2, 1, 3, 4] }, b: { values: seededValues(3 * 20, 2), shape: [1, 3, 4, 5] } }, {})
-    let got = new Float32Array()
+    const partial = () =>
+      runKernelValues(
+        tf.BatchMatMul,
+        { a: { values: seededValues(2 * 12, 1), shape: [2, 1, 3, 4] }, b: { values: seededValues(3 * 20, 2), shape: [1, 3, 4, 5] } },
+        {},
+      )
+    let got: Float32Array = new Float32Array()
     expect(callsOf('gemm', () => (got = partial()))).toBe(0)
     expect(relErr(got, await onCpu(partial))).toBeLessThanOrEqual(TOL)
-    const ints = () => runKernelValues(tf.BatchMatMul, { a: { values: Int32Array.of(1, 2, 3, 4), shape: [2, 2] }, b: { values: Int32Array.of(1, 0, 0, 1), shape: [2, 2] } }, {})
+    const ints = () =>
+      runKernelValues(tf.BatchMatMul, { a: { values: Int32Array.of(1, 2, 3, 4), shape: [2, 2] }, b: { values: Int32Array.of(1, 0, 0, 1), shape: [2, 2] } }, {})
     // wasm's own kernel refuses int32 products; ours must not take them either.
     expect(callsOf('gemm', () => expect(ints).toThrow(/float32/))).toBe(0)
     const mismatch = () => tf.tidy(() => tf.engine().runKernel(tf.BatchMatMul, { a: tf.zeros([2, 3]), b: tf.zeros([4, 5]) }, {}))

@@ -50,9 +50,11 @@ function throughAutodiff(c: Case, max: boolean): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.tensor4d(xOf(c), c.x)
     const w = tf.tensor4d(seededValues(size(outShape(c)), 7), outShape(c))
-    const f = (t: tf.Tensor4D) =>
-      max ? tf.maxPool(t, c.filterSize, c.strides, c.pad, c.dimRoundingMode) : tf.avgPool(t, c.filterSize, c.strides, c.pad, c.dimRoundingMode)
-    const dx = tf.grad((t: tf.Tensor4D) => tf.sum(tf.mul(f(t), w)))(x)
+    const f = (t: tf.Tensor) =>
+      max
+        ? tf.maxPool(t as tf.Tensor4D, c.filterSize, c.strides, c.pad, c.dimRoundingMode)
+        : tf.avgPool(t as tf.Tensor4D, c.filterSize, c.strides, c.pad, c.dimRoundingMode)
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x)
     return [f(x).dataSync() as Float32Array, dx.dataSync() as Float32Array]
   })
 }
@@ -91,10 +93,14 @@ describe.skipIf(!native.ok)(suiteName('native pooling kernels (oneDNN) vs cpu'),
         const run = () =>
           runKernelValues(
             tf.MaxPoolGrad,
-            { dy: { values: seededValues(size(y), 7), shape: y }, input: { values: xOf(c), shape: c.x }, output: { values: new Float32Array(size(y)), shape: y } },
+            {
+              dy: { values: seededValues(size(y), 7), shape: y },
+              input: { values: xOf(c), shape: c.x },
+              output: { values: new Float32Array(size(y)), shape: y },
+            },
             attrs(c),
           )
-        let got = new Float32Array()
+        let got: Float32Array = new Float32Array()
         expect(callsOf('maxPoolGradLoop', () => (got = withoutLeaks(run)))).toBe(1)
         const cpu = await onCpu(run)
         errors[`max loop ${label}`] = relErr(got, cpu)
@@ -122,7 +128,7 @@ describe.skipIf(!native.ok)(suiteName('native pooling kernels (oneDNN) vs cpu'),
     const run = () =>
       tf.tidy(() => {
         const x = tf.tensor4d([1, 5, 0, 0, 5, 2, 0, 0], [1, 2, 4, 1])
-        const g = tf.grad((t: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(t, 2, 2, 'valid'), tf.tensor4d([10, 20], [1, 1, 2, 1]))))(x)
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d([10, 20], [1, 1, 2, 1]))))(x)
         return Array.from(g.dataSync())
       })
     expect(run()).toEqual([0, 10, 20, 0, 0, 0, 0, 0])
@@ -133,7 +139,9 @@ describe.skipIf(!native.ok)(suiteName('native pooling kernels (oneDNN) vs cpu'),
     const x = [-Infinity, -Infinity, NaN, 3, -Infinity, -Infinity, NaN, NaN]
     const run = () =>
       tf.tidy(() => {
-        const g = tf.grad((t: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(t, 2, 2, 'valid'), tf.tensor4d([1, 2], [1, 1, 2, 1]))))(tf.tensor4d(x, [1, 2, 4, 1]))
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d([1, 2], [1, 1, 2, 1]))))(
+          tf.tensor4d(x, [1, 2, 4, 1]),
+        )
         return Array.from(g.dataSync())
       })
     let got: number[] = []
