@@ -20,7 +20,11 @@ export default defineConfig({
     sourcemap: false,
     // The data-parallel row's replica threads run trainReplica.js, found next to run.js.
     rolldownOptions: {
-      input: { run: resolve(import.meta.dirname, 'run.ts'), trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts') },
+      input: {
+        run: resolve(import.meta.dirname, 'run.ts'),
+        native: resolve(import.meta.dirname, 'native.ts'),
+        trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts'),
+      },
       output: { entryFileNames: '[name].js' },
     },
   },

@@ -16,7 +16,7 @@
         [
           "OS=='linux'",
           {
-            "cflags_cc": ["-std=c++17", "-O2", "-fopenmp", "-fexceptions"],
+            "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions"],
             "libraries": ["-ldnnl", "-lopenblas", "-lgomp"],
           },
         ],

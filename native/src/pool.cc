@@ -198,10 +198,9 @@ Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// One image of the exact MaxPoolGrad: for each window and channel the first strict maximum
-// (starting from −∞, so NaN never wins) receives dy; overlapping windows add up.
-SL_MULTIVERSION void maxPoolGradImage(const Geom& c, const float* x, const float* dy, float* dx,
-                                                                                      float* best, int64_t* arg) {
+// One image of the exact MaxPoolGrad where windows overlap: for each window and channel the first
+// strict maximum (starting from −∞, so NaN never wins) receives dy; overlapping windows add up.
+SL_MULTIVERSION void maxPoolGradOverlapping(const Geom& c, const float* x, const float* dy, float* dx, float* best, int64_t* arg) {
   const int64_t C = c.C;
   std::memset(dx, 0, sizeof(float) * c.H * c.W * C);
   for (int64_t oh = 0; oh < c.OH; oh++) {
@@ -233,6 +232,47 @@ SL_MULTIVERSION void maxPoolGradImage(const Geom& c, const float* x, const float
   }
 }
 
+// The same where windows do not overlap (stride ≥ window, the usual 2×2/2): every input element
+// lies in at most one window, so dx is written directly, dy at the window's first maximum and 0
+// elsewhere, two vectorised sweeps over the window; positions no window covers are zeroed first.
+SL_MULTIVERSION void maxPoolGradTiles(const Geom& c, const float* __restrict x, const float* __restrict dy, float* __restrict dx, float* __restrict best,
+                                      int32_t* __restrict arg) {
+  const int64_t C = c.C;
+  const bool covered = c.sh == c.KH && c.sw == c.KW && c.pt == 0 && c.pleft == 0 && c.OH * c.KH == c.H && c.OW * c.KW == c.W;
+  if (!covered) std::memset(dx, 0, sizeof(float) * c.H * c.W * C);
+  for (int64_t oh = 0; oh < c.OH; oh++) {
+    const int64_t h0 = oh * c.sh - c.pt;
+    const int64_t hLo = h0 < 0 ? 0 : h0, hHi = h0 + c.KH < c.H ? h0 + c.KH : c.H;
+    for (int64_t ow = 0; ow < c.OW; ow++) {
+      const int64_t w0 = ow * c.sw - c.pleft;
+      const int64_t wLo = w0 < 0 ? 0 : w0, wHi = w0 + c.KW < c.W ? w0 + c.KW : c.W;
+      for (int64_t ch = 0; ch < C; ch++) {
+        best[ch] = -INFINITY;
+        arg[ch] = -1;
+      }
+      int32_t p = 0;
+      for (int64_t hh = hLo; hh < hHi; hh++) {
+        for (int64_t ww = wLo; ww < wHi; ww++, p++) {
+          const float* xs = x + (hh * c.W + ww) * C;
+          for (int64_t ch = 0; ch < C; ch++) {
+            const bool more = xs[ch] > best[ch];
+            best[ch] = more ? xs[ch] : best[ch];
+            arg[ch] = more ? p : arg[ch];
+          }
+        }
+      }
+      const float* g = dy + (oh * c.OW + ow) * C;
+      p = 0;
+      for (int64_t hh = hLo; hh < hHi; hh++) {
+        for (int64_t ww = wLo; ww < wHi; ww++, p++) {
+          float* out = dx + (hh * c.W + ww) * C;
+          for (int64_t ch = 0; ch < C; ch++) out[ch] = arg[ch] == p ? g[ch] : 0.f;
+        }
+      }
+    }
+  }
+}
+
 // maxPoolGradLoop(heap, x, dy, dx, geom): dx of max pooling with cpu's routing, from x itself.
 Napi::Value MaxPoolGradLoop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -244,12 +284,17 @@ Napi::Value MaxPoolGradLoop(const Napi::CallbackInfo& info) {
   float* dx = at(env, h, info[3], c.srcN, "maxPoolGradLoop dx");
   applyThreads();
   const int64_t inImage = c.H * c.W * c.C, outImage = c.OH * c.OW * c.C;
+  const bool overlapping = c.KH > c.sh || c.KW > c.sw;
 #pragma omp parallel
   {
     std::vector<float> best(c.C);
     std::vector<int64_t> arg(c.C);
+    std::vector<int32_t> arg32(c.C);
 #pragma omp for schedule(static)
-    for (int64_t n = 0; n < c.N; n++) maxPoolGradImage(c, x + n * inImage, dy + n * outImage, dx + n * inImage, best.data(), arg.data());
+    for (int64_t n = 0; n < c.N; n++) {
+      if (overlapping) maxPoolGradOverlapping(c, x + n * inImage, dy + n * outImage, dx + n * inImage, best.data(), arg.data());
+      else maxPoolGradTiles(c, x + n * inImage, dy + n * outImage, dx + n * inImage, best.data(), arg32.data());
+    }
   }
   return env.Undefined();
 }

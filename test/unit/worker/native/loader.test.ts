@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ADDON_FUNCTIONS } from '../../../../src-main/worker/native/addon'
 import { ADDON_PATH, loadNative, SKIP_REASON_PATH } from '../../../../src-main/worker/native/loader'
@@ -46,6 +47,33 @@ describe.skipIf(!native.ok)(suiteName('the built native addon'), () => {
     expect(n.info.dnnlRuntime).toBe('OpenMP')
     expect(n.info.napiVersion).toBe(8)
     expect(n.info.blas.length).toBeGreaterThan(0)
+    // Nothing of V8's or Node's C++ API is imported (those would tie it to one Node/Electron ABI).
+    const bytes = readFileSync(n.path).toString('latin1')
+    expect(bytes).not.toMatch(/_ZN2v8|_ZN4node/)
+  })
+
+  it('runs in a worker thread (where the trainer loads it) while this thread uses it too', async () => {
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads')
+      const a = require(workerData)
+      a.setThreads(1)
+      const heap = new Uint8Array(new SharedArrayBuffer(64))
+      const f = new Float32Array(heap.buffer)
+      f.set([1, 2, 3, 4, 5, 6, 7, 8])
+      a.gemm(heap, 0, 16, 32, Int32Array.of(1, 2, 2, 2, 1, 0, 0, 0))
+      parentPort.postMessage({ c: Array.from(f.subarray(8, 12)), openmp: a.threads().openmp })`
+    const worker = new Worker(code, { eval: true, workerData: n.path })
+    const heap = new Uint8Array(64)
+    const f = new Float32Array(heap.buffer)
+    f.set([1, 2, 3, 4, 5, 6, 7, 8])
+    n.addon.gemm(heap, 0, 16, 32, Int32Array.of(1, 2, 2, 2, 0, 1, 0, 0))
+    const fromWorker = await new Promise<{ c: number[]; openmp: number }>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    expect(fromWorker).toEqual({ c: [26, 30, 38, 44], openmp: 1 }) // aᵀ·b
+    expect(Array.from(f.subarray(8, 12))).toEqual([17, 23, 39, 53]) // a·bᵀ
   })
 
   it('sets the thread count of OpenMP and BLAS together and reports what they run with', () => {
