@@ -36,6 +36,9 @@ const KERNEL_CONFIGS: Config[] = [
   { label: 'native ×1', native: 1 },
   { label: 'native ×2', native: 2 },
 ]
+/** Products also on oneDNN's sgemm, single-threaded: against OpenBLAS's kernels for this CPU. */
+const DNNL_GEMM: Config = { label: 'dnnl gemm ×1', native: 1, gemm: 'dnnl' }
+const configsFor = (c: Case): Config[] => (c.kernel === tf.BatchMatMul ? [...KERNEL_CONFIGS, DNNL_GEMM] : KERNEL_CONFIGS)
 
 const STEP_CONFIGS: Config[] = [
   { label: 'wasm ours, 1 thread', native: 0, wasmGemmThreads: 1 },
@@ -178,14 +181,15 @@ interface KernelRow {
 function kernelRow(addon: NativeAddon, c: Case, rounds: number): KernelRow {
   const inputs = tensors(c)
   try {
+    const configs = configsFor(c)
     const results: Float32Array[] = []
-    for (const cfg of KERNEL_CONFIGS) {
+    for (const cfg of configs) {
       apply(addon, cfg)
       results.push(tf.tidy(() => tf.concat(exec(c, inputs).map((t) => tf.reshape(t, [-1]))).dataSync() as Float32Array))
     }
-    const times: Record<string, number[]> = Object.fromEntries(KERNEL_CONFIGS.map((k) => [k.label, []]))
+    const times: Record<string, number[]> = Object.fromEntries(configs.map((k) => [k.label, []]))
     for (let r = 0; r < rounds; r++) {
-      for (const cfg of KERNEL_CONFIGS) {
+      for (const cfg of configs) {
         apply(addon, cfg)
         tf.dispose(exec(c, inputs)) // first call after a switch sets operators up: not counted
         for (let i = 0; i < 3; i++) {
@@ -267,13 +271,12 @@ async function main(): Promise<void> {
 
   if (!values['no-kernels']) {
     console.log(`\nper kernel, batch ${BATCH}: median ms (error vs wasm ours)`)
-    console.log(`${pad('kernel', 72)}${KERNEL_CONFIGS.map((c) => lpad(c.label, 12)).join('')}   speed-up ×1 / ×2   max rel err`)
+    console.log(`${pad('kernel', 72)}${[...KERNEL_CONFIGS, DNNL_GEMM].map((c) => lpad(c.label, 13)).join('')}   speed-up ×1 / ×2   max rel err`)
     for (const c of cases(models)) {
       const row = kernelRow(addon, c, rounds)
-      const [w, n1, n2] = KERNEL_CONFIGS.map((k) => row.ms[k.label]!)
-      console.log(
-        `${pad(row.label, 72)}${[w, n1, n2].map((v) => lpad(v!.toFixed(3), 12)).join('')}   ${lpad((w! / n1!).toFixed(1), 6)} / ${lpad((w! / n2!).toFixed(1), 5)}   ${row.err.toExponential(1)}`,
-      )
+      const [w, n1, n2, d1] = [...KERNEL_CONFIGS, DNNL_GEMM].map((k) => row.ms[k.label])
+      const cells = [w, n1, n2, d1].map((v) => lpad(v === undefined ? '–' : v.toFixed(3), 13)).join('')
+      console.log(`${pad(row.label, 72)}${cells}   ${lpad((w! / n1!).toFixed(1), 6)} / ${lpad((w! / n2!).toFixed(1), 5)}   ${row.err.toExponential(1)}`)
     }
   }
   if (!values['no-steps']) {

@@ -139,6 +139,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("dnnlRuntime", std::string(v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other"));
   o.Set("isa", std::string(isaName(dnnl_get_effective_cpu_isa())));
   o.Set("blas", std::string(blasName()));
+  o.Set("blasCore", std::string(blasCore()));
   o.Set("napiVersion", NAPI_VERSION);
   o.Set("threads", threadsReport(env));
   return o;

@@ -36,4 +36,14 @@ inline const char* blasName() {
 #endif
 }
 
+// The kernel family OpenBLAS picked for this CPU (its DYNAMIC_ARCH build may choose an older one
+// than the CPU has: OPENBLAS_CORETYPE, read when the library loads, overrides it).
+inline const char* blasCore() {
+#if defined(__APPLE__)
+  return "";
+#else
+  return openblas_get_corename();
+#endif
+}
+
 }  // namespace sl

@@ -25,6 +25,8 @@ export interface NativeInfo {
   isa: string
   /** the BLAS library's own description */
   blas: string
+  /** the kernel family OpenBLAS chose for this CPU, e.g. 'Haswell' ('' for Accelerate) */
+  blasCore: string
   napiVersion: number
   threads: NativeThreads
 }
