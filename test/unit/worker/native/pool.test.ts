@@ -149,4 +149,17 @@ describe.skipIf(!native.ok)(suiteName('native pooling kernels (oneDNN) vs cpu'),
     expect(got).toEqual([0, 0, 0, 2, 0, 0, 0, 0])
     expect(await onCpu(run)).toEqual(got)
   })
+
+  it('ignores NaN inside a window going forward and backward (the workspace path), like cpu', async () => {
+    const x = [NaN, 1, 2, 3, 5, NaN, NaN, NaN, -Infinity, NaN, 1, 1, 1, 1, 1, 1]
+    const run = (): number[][] =>
+      tf.tidy(() => {
+        const t = tf.tensor4d(x, [1, 4, 4, 1])
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid')))(t)
+        return [Array.from(tf.maxPool(t, 2, 2, 'valid').dataSync()), Array.from(g.dataSync())]
+      })
+    let got: number[][] = []
+    expect(callsOf('poolBackward', () => (got = run()))).toBe(1)
+    expect(got).toEqual(await onCpu(run))
+  })
 })
