@@ -23,6 +23,7 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         run: resolve(import.meta.dirname, 'run.ts'),
+        native: resolve(import.meta.dirname, 'native.ts'),
         trainReplica: resolve(import.meta.dirname, '../src-main/worker/parallel/replica.ts'),
         kernelHelper: resolve(import.meta.dirname, '../src-main/worker/threads/kernelHelper.ts'),
       },
