@@ -13,12 +13,12 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { localStep } from '../src-main/core/step'
-import { registerWasmKernels } from '../src-main/worker/kernels'
-import { setGemmThreads } from '../src-main/worker/kernels/gemmThreads'
-import { initWasmWithThreads } from '../src-main/worker/kernels/wasmThreads'
+import { registerWasmKernels } from '../src-main/worker/backends/wasm/kernels/registry'
+import { setGemmThreads } from '../src-main/worker/threads/helperPool'
+import { initWasmWithThreads } from '../src-main/worker/threads/threadedWasm'
 import { loadNative, registerNativeKernels, unregisterNativeKernels, type NativeAddon } from '../src-main/worker/native'
 import { CLASSES, createModel, makeBatches, seeded, type ModelName } from './models'
-import { relErr } from './relErr'
+import { relErr } from '../test/helpers/tolerance'
 
 const BATCH = 64
 

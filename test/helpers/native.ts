@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { loadNative, registerNativeKernels, type NativeAddon } from '../../src-main/worker/native'
-import { registerWasmKernels } from '../../src-main/worker/kernels'
+import { registerWasmKernels } from '../../src-main/worker/backends/wasm/kernels/registry'
 import { initWasmBackend } from './wasm'
 
 export const native = loadNative()
