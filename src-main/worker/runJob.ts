@@ -42,7 +42,7 @@ const PROGRESS_EVERY_MS = 250
 export async function runJob(runId: string, config: RunConfig, hooks: JobHooks): Promise<RunOutcome> {
   const now = hooks.now ?? (() => performance.now())
   const started = now()
-  const loaded = loadDataset(config.dataset, config.seed, { dataDir: hooks.dataDir })
+  const loaded = loadDataset(config.dataset, config.seed, { dataDir: hooks.dataDir, trainLimit: config.trainLimit, testLimit: config.testLimit })
   if (loaded.task === 'regression') throw new Error(`dataset '${config.dataset}' is a regression dataset; training supports classification only`)
   const data = limit(loaded, config)
   const featureSize = data.inputShape.reduce((a, b) => a * b, 1)
