@@ -77,6 +77,7 @@ async function cmdRuns(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { db: { type: 'string' }, json: { type: 'boolean' } })
   const { service } = createService({ dbPath: values.db ? resolve(values.db) : undefined })
   try {
+    if (service.readOnly) process.stderr.write(`spline-lab: note: the database is open read-only (${service.readOnly}); listing only\n`)
     const runs = await service.call('runs.list', {})
     if (values.json) process.stdout.write(JSON.stringify(runs) + '\n')
     else if (runs.length === 0) process.stdout.write('no runs yet\n')

@@ -214,7 +214,8 @@ export interface Results {
   'datasets.delete': { datasetId: string; deleted: boolean }
   /** cancelled: whether an import of that path was in flight */
   'datasets.cancel': { path: string; cancelled: boolean }
-  'system.info': BackendInfo & { version: string; transport?: string }
+  /** readOnly: why the database is open read-only (listing works, changes are refused) */
+  'system.info': BackendInfo & { version: string; transport?: string; readOnly?: string }
   'models.inspect': { arch: ArchSpec; costs: CostSummary }
   'runs.partition': PartitionResult
   'runs.export': ExportResult

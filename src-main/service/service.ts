@@ -51,6 +51,9 @@ export interface ServiceOptions {
 
 type Handlers = { [M in MethodName]: (p: ParsedParams<M>) => Promise<Result<M>> | Result<M> }
 
+/** the methods that change the database: refused, with the reason, when it is open read-only */
+const WRITES = new Set<MethodName>(['runs.start', 'runs.sweep', 'runs.cancel', 'runs.delete', 'runs.resume', 'datasets.import', 'datasets.delete'])
+
 export class SplineLabService implements SplineLabApi {
   /** a plain set: any number of transports and WebSocket clients may listen (no MaxListeners limit) */
   private readonly listeners = new Set<(event: ApiEvent) => void>()
@@ -75,7 +78,7 @@ export class SplineLabService implements SplineLabApi {
   ) {
     this.now = options.now ?? (() => new Date())
     const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
-    store.markStale(staleBefore, this.iso(), ownerGone)
+    if (!store.readOnly) store.markStale(staleBefore, this.iso(), ownerGone)
     this.guard = new DbGuard(
       store,
       (runId) => trainer.cancel(runId),
@@ -90,8 +93,18 @@ export class SplineLabService implements SplineLabApi {
     })
   }
 
+  /** why the database is open read-only (listing works, changes are refused), or null */
+  get readOnly(): string | null {
+    return this.store.readOnly
+  }
+
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
     const parsed = parseRequest<M>(method, params)
+    if (this.store.readOnly && WRITES.has(method))
+      throw new ApiError(
+        'bad-request',
+        `${method}: the database ${this.store.file} is open read-only (${this.store.readOnly}), so nothing can be changed; use a writable one (--db, SPLINE_LAB_HOME)`,
+      )
     const handler = this.handlers[method] as (p: ParsedParams<M>) => Promise<Result<M>> | Result<M>
     return handler(parsed)
   }
@@ -185,7 +198,7 @@ export class SplineLabService implements SplineLabApi {
     'system.info': async () => {
       const info = this.backendInfo ?? (await this.trainer.ready())
       this.backendInfo = info
-      return { ...info, version: VERSION, transport: this.options.transport }
+      return { ...info, version: VERSION, transport: this.options.transport, ...(this.store.readOnly ? { readOnly: this.store.readOnly } : {}) }
     },
     'models.inspect': (p) => inspectModel(p),
     'runs.partition': (p) => computePartition(this.trainer, this.handlers['runs.get']({ runId: p.runId }) as RunDetail, p, this.options.dataDir),
