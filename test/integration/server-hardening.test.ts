@@ -47,9 +47,9 @@ function get(path: string, host = `127.0.0.1:${server.port}`): Promise<{ status:
 
 describe('frame protection', () => {
   it.each([
-    ['the page', () => `/?token=${server.token}`, 200],
-    ['the page without its token', () => '/', 403],
-    ['a missing file', () => '/nope.js', 404],
+    ['the page', (): string => `/?token=${server.token}`, 200],
+    ['the page without its token', (): string => '/', 403],
+    ['a missing file', (): string => '/nope.js', 404],
   ] as const)('%s is sent with X-Frame-Options DENY and frame-ancestors none', async (_what, path, status) => {
     const res = await get(path())
     expect(res.status).toBe(status)
