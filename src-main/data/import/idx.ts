@@ -48,11 +48,15 @@ export function idxHead(entry: FileEntry): { head: Uint8Array; gzip: boolean } {
 
 export const looksLikeIdxName = (rel: string) => /idx\d-ubyte/i.test(rel)
 
+/** decompressed bytes read past the last record, for gzip's end-of-stream check (CRC, length) */
+const MAX_TRAILING = 1 << 20
+
 /**
  * Streams the data part of an IDX file in whole records; checks the count against the header.
  * Linear in the file: records inside a chunk are handed on in place, and the one record a chunk
- * boundary cuts is assembled in a buffer of one record. Reading stops at the last promised
- * record, so trailing bytes (some writers pad; a bomb appends gigabytes) are never decompressed.
+ * boundary cuts is assembled in a buffer of one record. Reading stops soon after the last
+ * promised record (for gzip, after its checksum), so trailing bytes (some writers pad; a bomb
+ * appends gigabytes) are never decompressed.
  * `onRecords` must copy what it keeps: the buffer is reused.
  */
 export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: (records: Uint8Array, count: number) => void): Promise<void> {
@@ -69,6 +73,7 @@ export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: 
   let have = 0
   let skip = header.headerBytes
   let seen = 0
+  let trailing = 0
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let data = chunk
@@ -88,11 +93,21 @@ export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: 
           have = 0
         }
       }
-      // bytes after the last promised record are ignored (some writers pad)
+      if (seen === expected) {
+        // bytes after the last promised record are ignored (some writers pad); a little is read
+        // on so gzip's own check of the whole stream runs, gigabytes of it are not
+        trailing += data.length
+        if (!header.gzip || trailing > MAX_TRAILING) break
+        continue
+      }
       const whole = Math.min(Math.floor(data.length / recordSize), expected - seen)
       if (whole > 0) onRecords(data.subarray(0, whole * recordSize), whole)
       seen += whole
-      if (seen === expected) break
+      if (seen === expected) {
+        trailing = data.length - whole * recordSize
+        if (!header.gzip || trailing > MAX_TRAILING) break
+        continue
+      }
       const rest = data.length - whole * recordSize
       if (rest > 0) {
         data.copy(partial, 0, whole * recordSize)
