@@ -3,9 +3,10 @@
  * of runs, a selection or sweeps. html / pdf / json are one file (`--out` names it, or a folder
  * to put it in); csv and model are several (`--out` is a folder).
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { ApiError, EXPORT_FORMATS, type ExportFile, type ExportFormat } from '../contract/api'
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ApiError, EXPORT_FORMATS, type ExportFormat } from '../contract/api'
+import { writeExportFiles } from '../service/exportFiles'
 import { UsageError, parseFlags } from './args'
 import { withService } from './service'
 
@@ -27,7 +28,7 @@ export async function cmdExport(argv: string[]): Promise<number> {
       throw err
     }),
   )
-  const written = writeFiles(result.files, out, SINGLE.includes(format) && !isFolder(values.out, out))
+  const written = writeExportFiles(result.files, out, SINGLE.includes(format) && !isFolder(values.out, out))
   for (const note of result.notes) process.stderr.write(`note: ${note}\n`)
   if (values.json) process.stdout.write(JSON.stringify({ format, files: written, notes: result.notes }) + '\n')
   else for (const path of written) process.stdout.write(`${path}\n`)
@@ -37,20 +38,3 @@ export async function cmdExport(argv: string[]): Promise<number> {
 function isFolder(raw: string, path: string): boolean {
   return raw.endsWith('/') || (existsSync(path) && statSync(path).isDirectory())
 }
-
-/** One file to exactly `out`, or every file by its own name inside the folder `out`. */
-function writeFiles(files: ExportFile[], out: string, toFile: boolean): string[] {
-  if (toFile && files.length === 1) {
-    mkdirSync(dirname(out), { recursive: true })
-    writeFileSync(out, decode(files[0]!))
-    return [out]
-  }
-  mkdirSync(out, { recursive: true })
-  return files.map((f) => {
-    const path = join(out, f.name)
-    writeFileSync(path, decode(f))
-    return path
-  })
-}
-
-const decode = (f: ExportFile) => Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8')

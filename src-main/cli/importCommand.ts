@@ -1,16 +1,17 @@
 /**
  * `spline-lab import <folder>`: imports a dataset folder (progress on stderr) and prints its
  * record; and the `--dataset <folder>` of run/sweep, which imports first and trains on the
- * result. Bad folders exit 2 with one line naming the file and the problem.
+ * result. Bad folders exit 2 with one line naming the file and the problem; Ctrl-C cancels the
+ * import (its temporaries are removed) and exits 130.
  */
 import { existsSync, statSync } from 'node:fs'
-import { BUILTIN_DATASETS, type DatasetImportOptions, type DatasetInfo, type Results } from '../contract/api'
+import { ApiError, BUILTIN_DATASETS, type DatasetImportOptions, type DatasetInfo, type Results } from '../contract/api'
 import { UsageError, parseFlags } from './args'
 import { createProgressBar } from './progressBar'
 import { withService } from './service'
 
 export const IMPORT_USAGE = `import  <folder> [--label-column C] [--resize HxW] [--split-seed N] [--test-fraction F]
-          [--cifar100-labels fine|coarse] [--db FILE] [--json]`
+          [--cifar100-labels fine|coarse] [--task classification|regression] [--max-bytes N] [--db FILE] [--json]`
 
 const IMPORT_FLAGS = {
   'label-column': { type: 'string' },
@@ -18,6 +19,8 @@ const IMPORT_FLAGS = {
   'split-seed': { type: 'string' },
   'test-fraction': { type: 'string' },
   'cifar100-labels': { type: 'string' },
+  task: { type: 'string' },
+  'max-bytes': { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
 } as const
@@ -38,10 +41,31 @@ function importOptions(values: Record<string, string | boolean | undefined>): Da
     if (labels !== 'fine' && labels !== 'coarse') throw new UsageError(`--cifar100-labels: '${labels}' is not fine or coarse`)
     opts.cifar100Labels = labels
   }
+  const task = s('task')
+  if (task !== undefined) {
+    if (task !== 'classification' && task !== 'regression') throw new UsageError(`--task: '${task}' is not classification or regression`)
+    opts.task = task
+  }
+  if (s('max-bytes') !== undefined) opts.maxBytes = parseBytes(s('max-bytes')!)
   return opts
 }
 
-/** Imports through a short-lived service on the same database. */
+const UNITS: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti: 2 ** 40 }
+
+/** "8000000000", "8G", "8GB", "6GiB" → bytes */
+export function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?$/i.exec(text.trim())
+  const bytes = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]!) : NaN
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new UsageError(`--max-bytes: '${text}' is not a number of bytes, e.g. 8000000000 or 8G`)
+  return bytes
+}
+
+class ImportCancelled extends Error {}
+
+/**
+ * Imports through a short-lived service on the same database. Ctrl-C (or SIGTERM) cancels the
+ * import; once it has stopped and removed its temporaries the process exits 130.
+ */
 async function importVia(db: string | undefined, path: string, options: DatasetImportOptions, quiet: boolean): Promise<Results['datasets.import']> {
   return withService(db, async (service) => {
     const bar = quiet ? null : createProgressBar()
@@ -49,12 +73,31 @@ async function importVia(db: string | undefined, path: string, options: DatasetI
       if (e.type === 'dataset:progress' && bar && e.phase === 'reading')
         bar.update(e.done, e.total ?? e.done + 1, `${e.done.toLocaleString('en-US')}${e.total ? ` / ${e.total.toLocaleString('en-US')}` : ''} examples`, null)
     })
+    let interrupted = false
+    const cancel = () => {
+      interrupted = true
+      void service.call('datasets.cancel', { path }).catch(() => {})
+    }
+    process.once('SIGINT', cancel)
+    process.once('SIGTERM', cancel)
     try {
       return await service.call('datasets.import', { path, options })
+    } catch (err) {
+      if (interrupted && err instanceof ApiError && err.code === 'conflict') throw new ImportCancelled(err.message)
+      throw err
     } finally {
+      process.off('SIGINT', cancel)
+      process.off('SIGTERM', cancel)
       off()
       bar?.end()
     }
+  }).catch((err: unknown) => {
+    // After the service closed (temporaries removed): say so once and exit 130, as a shell expects after Ctrl-C.
+    if (err instanceof ImportCancelled) {
+      process.stderr.write(`spline-lab: ${err.message}; nothing was kept\n`)
+      process.exit(130)
+    }
+    throw err
   })
 }
 

@@ -79,7 +79,10 @@ async function main(argv: string[]): Promise<number> {
 
 async function cmdRuns(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { db: { type: 'string' }, json: { type: 'boolean' } })
-  const runs = await withService(values.db, (service) => service.call('runs.list', {}))
+  const runs = await withService(values.db, (service) => {
+    if (service.readOnly) process.stderr.write(`spline-lab: note: the database is open read-only (${service.readOnly}); listing only\n`)
+    return service.call('runs.list', {})
+  })
   if (values.json) process.stdout.write(JSON.stringify(runs) + '\n')
   else if (runs.length === 0) process.stdout.write('no runs yet\n')
   else {

@@ -16,7 +16,7 @@ export * from './datasets'
 export * from './outputs'
 export * from './backend'
 export * from './arch'
-import { DatasetImportOptionsSchema } from './datasets'
+import { DatasetCancelSchema, DatasetImportOptionsSchema } from './datasets'
 import type { DatasetInfo } from './datasets'
 import { EXPORT_FORMATS, type ExportResult, type PartitionResult } from './outputs'
 
@@ -155,6 +155,8 @@ export const requestSchemas = {
   'datasets.list': z.object({}).strict(),
   'datasets.import': z.object({ path: z.string().trim().min(1).max(4096), options: DatasetImportOptionsSchema.optional() }).strict(),
   'datasets.delete': z.object({ datasetId: z.string().regex(/^ds:[0-9a-f]{16}$/, 'must be ds:<16 hex digits>') }).strict(),
+  /** stops the imports of a folder in flight; their datasets.import calls fail with 'conflict' */
+  'datasets.cancel': DatasetCancelSchema,
   'system.info': z.object({}).strict(),
   /** MACs, FLOPs and params per layer of a model for an input shape (no run, no database) */
   'models.inspect': z
@@ -213,7 +215,10 @@ export interface Results {
   /** cached: the folder was unchanged and its cache reused; previousId: an older import of the same path */
   'datasets.import': { dataset: DatasetInfo; cached: boolean; previousId: string | null }
   'datasets.delete': { datasetId: string; deleted: boolean }
-  'system.info': BackendInfo & { version: string; transport?: string }
+  /** cancelled: whether an import of that path was in flight */
+  'datasets.cancel': { path: string; cancelled: boolean }
+  /** readOnly: why the database is open read-only (listing works, changes are refused) */
+  'system.info': BackendInfo & { version: string; transport?: string; readOnly?: string }
   'models.inspect': { arch: ArchSpec; costs: CostSummary }
   'runs.partition': PartitionResult
   'runs.export': ExportResult

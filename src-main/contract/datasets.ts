@@ -57,6 +57,21 @@ export const DatasetImportOptionsSchema = z
     testFraction: z.number().min(0.05).max(0.5).optional(),
     /** CIFAR-100: which labels to train on */
     cifar100Labels: z.enum(['fine', 'coarse']).optional(),
+    /** where the labels are ambiguous (many integers, negative numbers): classes or a regression target */
+    task: z.enum(['classification', 'regression']).optional(),
+    /**
+     * the import budget in bytes of cache (default 4 GiB; compressed input may also expand at
+     * most 100-fold): a folder claiming more is refused before it is read. Not part of the key.
+     */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 50)
+      .optional(),
   })
   .strict()
 export type DatasetImportOptions = z.infer<typeof DatasetImportOptionsSchema>
+
+/** datasets.cancel: stops the imports of a folder in flight (the path as given to datasets.import) */
+export const DatasetCancelSchema = z.object({ path: z.string().trim().min(1).max(4096) }).strict()

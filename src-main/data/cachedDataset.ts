@@ -5,11 +5,13 @@
  */
 import { existsSync } from 'node:fs'
 import { readFileSync } from 'node:fs'
+import { totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import type { Dataset } from './builtin/types'
-import { ChannelStats, readCache } from './import/cacheFile'
+import { ChannelStats, readCache, readCacheMeta } from './import/cacheFile'
+import { bytesText, fmt } from './import/errors'
 import { parseIdxHeader } from './import/idx'
 import { cacheFileOf } from './import/importFolder'
 import { setting } from '../settings/settings'
@@ -44,13 +46,47 @@ export function boundsOf(xs: Float32Array[], dims: number): [number, number][] {
   })
 }
 
-export function loadImported(id: string, dataDir: string | undefined): Dataset {
+/**
+ * What one run may hold of its dataset in memory: the inputs as read plus as float32 tensors'
+ * source. A quarter of this machine's memory, and never more than the 4 GiB a wasm heap can
+ * address, so a dataset too big to train on is refused in one line before it is read, instead
+ * of dying inside the backend ("memory access out of bounds").
+ */
+export function trainingBudget(): number {
+  return Math.min(Math.floor(totalmem() / 4), 4 * 2 ** 30)
+}
+
+export interface ImportedLimits {
+  /** the run's trainLimit / testLimit: only these first rows are read */
+  train?: number
+  test?: number
+  /** bytes the loaded inputs may take (trainingBudget() by default) */
+  budget?: number
+}
+
+export function loadImported(id: string, dataDir: string | undefined, limits: ImportedLimits = {}): Dataset {
   if (!dataDir) throw new DatasetError(`dataset '${id}' is imported, but the trainer was not told the app's data folder`)
   const file = cacheFileOf(dataDir, id)
   if (!existsSync(file)) throw new DatasetError(`dataset '${id}' has no cache at ${file}; import its folder again`)
-  const { meta, xTrain, xTest, yTrain, yTest } = readCache(file)
+  const head = readCacheMeta(file)
+  if (!head) throw new DatasetError(`dataset '${id}': ${file} is not a complete dataset cache; import its folder again`)
+  // 1-D and 2-D tables are small and their probe-grid bounds come from all rows: read whole
+  const flat = head.inputShape.length === 1 && head.inputShape[0]! <= 2
+  const rows = flat ? {} : { train: limits.train, test: limits.test }
+  const nTrain = Math.min(head.trainCount, rows.train ?? Infinity)
+  const nTest = Math.min(head.testCount, rows.test ?? Infinity)
+  const feat = head.inputShape.reduce((a, b) => a * b, 1)
+  const perExample = feat * ((head.dtype === 'uint8' ? 1 : 4) + 4) + 4
+  const need = (nTrain + nTest) * perExample
+  const budget = limits.budget ?? trainingBudget()
+  if (need > budget) {
+    const fit = Math.max(1, Math.floor((budget * 0.8) / perExample))
+    throw new DatasetError(
+      `dataset '${id}' needs ${bytesText(need)} of memory to train on (${fmt(nTrain + nTest)} examples of ${head.inputShape.join('×')}, as float32), more than the ${bytesText(budget)} a run may use on this machine; train on fewer examples with trainLimit / testLimit (CLI --train-limit ${Math.max(1, Math.round(fit * 0.8))} --test-limit ${Math.max(1, Math.round(fit * 0.2))})`,
+    )
+  }
+  const { meta, xTrain, xTest, yTrain, yTest } = readCache(file, rows)
   const xs = [normalize(xTrain, meta.stats), normalize(xTest, meta.stats)] as const
-  const flat = meta.inputShape.length === 1 && meta.inputShape[0]! <= 2
   const base = {
     id,
     xTrain: xs[0],

@@ -128,10 +128,13 @@ export const listDatasets = listBuiltins
 export interface LoadOptions {
   /** the app's data folder, where imported datasets are cached */
   dataDir?: string
+  /** a run's trainLimit / testLimit: an imported dataset is read only this far (and bounded by memory) */
+  trainLimit?: number
+  testLimit?: number
 }
 
 export function loadDataset(id: string, seed: number, opts: LoadOptions = {}): Dataset {
-  if (id.startsWith('ds:')) return loadImported(id, opts.dataDir)
+  if (id.startsWith('ds:')) return loadImported(id, opts.dataDir, { train: opts.trainLimit, test: opts.testLimit })
   const entry = (BUILTINS as Record<string, BuiltinEntry>)[id]
   if (!entry) throw new DatasetError(`unknown dataset '${id}' (built-ins: ${BUILTIN_DATASETS.join(', ')}; imported: ds:<id>)`)
   return entry.load(seed)

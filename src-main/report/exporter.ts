@@ -3,15 +3,15 @@
  * every metric, or the trained (pruned) model in TF.js layers format. Returns the files' content
  * for the UI to download, or writes them into `outDir` (desktop and CLI).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { isAbsolute, join } from 'node:path'
+import { isAbsolute } from 'node:path'
 import { ApiError, type ExportFile, type ExportResult, type ParsedParams, type RunDetail, type RunSummary } from '../contract/api'
 import type { ArchSpec } from '../contract/arch'
 import { distancesCsv, layersCsv, metricsCsv, runsCsv } from './csv'
 import { buildHtmlReport, type Environment } from './html'
 import type { PdfRenderer } from './pdf'
 import { toTfjsLayersModel, type Weights } from './tfjsModel'
+import { namesOthers, writeFilesAtomic } from './atomicFiles'
 
 export interface ExportContext {
   listRuns(): RunSummary[]
@@ -78,15 +78,15 @@ export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.exp
       break
   }
 
-  const writtenTo: string[] = []
+  let writtenTo: string[] = []
   if (req.outDir) {
-    mkdirSync(req.outDir, { recursive: true })
-    for (const f of files) {
-      const path = join(req.outDir, f.name)
-      writeFileSync(path, Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8'))
-      writtenTo.push(path)
-      f.content = ''
-    }
+    // whole or not at all: temporaries, fsync, rename (atomicFiles.ts)
+    writtenTo = writeFilesAtomic(
+      req.outDir,
+      files.map((f) => ({ name: f.name, data: Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8') })),
+      namesOthers,
+    )
+    for (const f of files) f.content = ''
   }
   return { files, writtenTo, notes }
 }

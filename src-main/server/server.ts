@@ -53,6 +53,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
+        // never inside another site's frame (clickjacking): the legacy header and the CSP one
+        'x-frame-options': 'DENY',
+        'content-security-policy': "frame-ancestors 'none'",
       })
       res.end(body)
     })

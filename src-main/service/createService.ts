@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { RunStore } from '../store/runStore'
 import { TrainerClient, type TrainerOptions } from '../worker/trainerClient'
 import { defaultDataDir } from './dataDir'
+import { DataFolderError } from './dataFolderError'
 import { SplineLabService, type ServiceOptions } from './service'
 
 export { defaultDataDir } from './dataDir'
@@ -32,10 +33,7 @@ export function createService(options: CreateServiceOptions = {}): { service: Sp
   return { service, store }
 }
 
-/** The data folder or database cannot be used (read-only, full, missing permissions): one clear line. */
-export class DataFolderError extends Error {
-  override name = 'DataFolderError'
-}
+export { DataFolderError } from './dataFolderError'
 
 function openStore(dbPath: string): RunStore {
   try {

@@ -1,16 +1,19 @@
 /**
  * The datasets part of the service: lists built-ins and imported datasets, runs imports in the
  * importer worker and stores their records (the main process is the only database writer),
- * deletes them, and checks a run's `config.dataset` before it is queued.
+ * cancels them, deletes them, and checks a run's `config.dataset` before it is queued. At start
+ * it removes the temporaries that killed imports of earlier processes left in the cache folder.
  */
 import { existsSync, rmSync } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import type Database from 'better-sqlite3'
 import { ApiError, BUILTIN_DATASETS, type ApiEvent, type DatasetImportOptions, type DatasetInfo, type Results } from '../contract/api'
 import { listBuiltins } from '../data/datasets'
-import { cacheFileOf } from '../data/import/importFolder'
+import { removeOrphanTemporaries } from '../data/import/cacheFile'
+import { cacheFileOf, cacheFolderOf } from '../data/import/importFolder'
 import { ImportFailure, runImport, type ImportResult } from '../data/importClient'
 import { DatasetStore } from '../store/datasetStore'
+import { DataFolderError } from './dataFolderError'
 
 export interface DatasetCatalogOptions {
   dataDir: string
@@ -20,15 +23,22 @@ export interface DatasetCatalogOptions {
   importerPath?: string
 }
 
+interface Job {
+  path: string
+  result: Promise<ImportResult>
+  abort: AbortController
+}
+
 export class DatasetCatalog {
   private readonly store: DatasetStore
-  private readonly inFlight = new Map<string, Promise<ImportResult>>()
+  private readonly inFlight = new Map<string, Job>()
 
   constructor(
     db: Database.Database,
     private readonly options: DatasetCatalogOptions,
   ) {
     this.store = new DatasetStore(db)
+    removeOrphanTemporaries(cacheFolderOf(options.dataDir))
   }
 
   list(): DatasetInfo[] {
@@ -41,15 +51,28 @@ export class DatasetCatalog {
     let job = this.inFlight.get(key)
     if (!job) {
       const request = { path: abs, options, dataDir: this.options.dataDir }
-      job = runImport(request, (phase, done, total) => this.options.emit({ type: 'dataset:progress', path, phase, done, total }), this.options.importerPath)
-      this.inFlight.set(key, job)
-      void job.catch(() => {}).finally(() => this.inFlight.delete(key))
+      const abort = new AbortController()
+      const result = runImport(
+        request,
+        (phase, done, total) => this.options.emit({ type: 'dataset:progress', path, phase, done, total }),
+        this.options.importerPath,
+        abort.signal,
+      )
+      const started: Job = { path: abs, result, abort }
+      job = started
+      this.inFlight.set(key, started)
+      void result.catch(() => {}).finally(() => this.inFlight.delete(key))
     }
     let result: ImportResult
     try {
-      result = await job
+      result = await job.result
     } catch (err) {
-      if (err instanceof ImportFailure) throw new ApiError(err.badInput ? 'bad-request' : 'internal', err.message)
+      if (err instanceof ImportFailure) {
+        if (err.kind === 'bad-input') throw new ApiError('bad-request', err.message)
+        if (err.kind === 'cancelled') throw new ApiError('conflict', err.message)
+        if (err.kind === 'disk') throw new DataFolderError(err.message)
+        throw new ApiError('internal', err.message)
+      }
       throw err
     }
     const previous = this.store.latestForPath(result.info.path ?? abs)
@@ -59,6 +82,18 @@ export class DatasetCatalog {
     }
     this.store.upsert(info, result.contentKey, result.cacheFile, this.options.now().toISOString())
     return { dataset: info, cached: result.cached, previousId: previous && previous.id !== info.id ? previous.id : null }
+  }
+
+  /** Cancels every import of `path` in flight (with any options); their callers get 'conflict'. */
+  cancel(path: string): Results['datasets.cancel'] {
+    const abs = resolve(path)
+    let cancelled = false
+    for (const job of this.inFlight.values()) {
+      if (job.path !== abs) continue
+      job.abort.abort()
+      cancelled = true
+    }
+    return { path, cancelled }
   }
 
   delete(datasetId: string): Results['datasets.delete'] {

@@ -4,7 +4,6 @@
  * database) and re-published as API events to every transport.
  */
 import { inspectModel } from './inspect'
-import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import {
   ApiError,
@@ -24,6 +23,7 @@ import { defaultDataDir } from './dataDir'
 import { DatasetCatalog } from './datasets'
 import { countCosts } from '../core/flops'
 import { defaultRunName, expandSweep } from './sweep'
+import { RunQueue } from './runQueue'
 import type { RunStore } from '../store/runStore'
 import type { Trainer } from '../worker/trainerClient'
 import type { FromWorker } from '../worker/protocol'
@@ -51,9 +51,16 @@ export interface ServiceOptions {
 
 type Handlers = { [M in MethodName]: (p: ParsedParams<M>) => Promise<Result<M>> | Result<M> }
 
+/** the methods that change the database: refused, with the reason, when it is open read-only */
+const WRITES = new Set<MethodName>(['runs.start', 'runs.sweep', 'runs.cancel', 'runs.delete', 'runs.resume', 'datasets.import', 'datasets.delete'])
+
 export class SplineLabService implements SplineLabApi {
-  private readonly events = new EventEmitter()
-  private readonly queue: { runId: string; config: RunConfig; resume?: { epoch: number } }[] = []
+  /** a plain set: any number of transports and WebSocket clients may listen (no MaxListeners limit) */
+  private readonly listeners = new Set<(event: ApiEvent) => void>()
+  private readonly queue = new RunQueue<{ runId: string; config: RunConfig; resume?: { epoch: number } }>()
+  /** queued runs cancelled in the current burst of calls, committed together */
+  private readonly cancelling = new Set<string>()
+  private closed = false
   private readonly guard: DbGuard
   private readonly owner = ownerId()
   private activeKeep: KeepCheckpoints = 'all'
@@ -70,9 +77,8 @@ export class SplineLabService implements SplineLabApi {
     private readonly options: ServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date())
-    this.events.setMaxListeners(100)
     const staleBefore = new Date(this.now().getTime() - (options.staleAfterMs ?? 30_000)).toISOString()
-    store.markStale(staleBefore, this.iso(), ownerGone)
+    if (!store.readOnly) store.markStale(staleBefore, this.iso(), ownerGone)
     this.guard = new DbGuard(
       store,
       (runId) => trainer.cancel(runId),
@@ -87,23 +93,33 @@ export class SplineLabService implements SplineLabApi {
     })
   }
 
+  /** why the database is open read-only (listing works, changes are refused), or null */
+  get readOnly(): string | null {
+    return this.store.readOnly
+  }
+
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
     const parsed = parseRequest<M>(method, params)
+    if (this.store.readOnly && WRITES.has(method))
+      throw new ApiError(
+        'bad-request',
+        `${method}: the database ${this.store.file} is open read-only (${this.store.readOnly}), so nothing can be changed; use a writable one (--db, SPLINE_LAB_HOME)`,
+      )
     const handler = this.handlers[method] as (p: ParsedParams<M>) => Promise<Result<M>> | Result<M>
     return handler(parsed)
   }
 
   onEvent(listener: (event: ApiEvent) => void): () => void {
-    this.events.on('event', listener)
-    return () => this.events.off('event', listener)
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** Resolves when no run is queued or training. */
   idle(): Promise<void> {
-    if (!this.active && this.queue.length === 0) return Promise.resolve()
+    if (!this.active && this.queue.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
       const off = this.onEvent(() => {
-        if (!this.active && this.queue.length === 0) {
+        if (!this.active && this.queue.size === 0) {
           off()
           resolve()
         }
@@ -112,6 +128,8 @@ export class SplineLabService implements SplineLabApi {
   }
 
   async close(): Promise<void> {
+    this.commitCancels()
+    this.closed = true
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     this.unsubscribe()
     await this.trainer.close()
@@ -140,11 +158,11 @@ export class SplineLabService implements SplineLabApi {
     },
     'runs.cancel': ({ runId }) => {
       const run = this.requireRun(runId)
-      const queued = this.queue.findIndex((q) => q.runId === runId)
-      if (queued >= 0) {
-        this.queue.splice(queued, 1)
-        this.store.finish(runId, 'cancelled', this.iso(), {})
-        for (const id of [runId, ...this.queue.map((q) => q.runId)]) this.publishStatus(id)
+      if (this.queue.remove(runId) || this.cancelling.has(runId)) {
+        // A burst of cancels (Ctrl-C on a sweep) is committed in one transaction, and the runs
+        // still waiting are told their new place once after it, not once per cancel.
+        this.cancelSoon(runId)
+        return { runId, status: 'cancelled' as const }
       } else if (this.active === runId) {
         this.trainer.cancel(runId)
       }
@@ -160,7 +178,7 @@ export class SplineLabService implements SplineLabApi {
       return { runId, deleted: this.store.deleteRun(runId) }
     },
     'runs.resume': ({ runId }) => {
-      const live = this.active === runId || this.queue.some((q) => q.runId === runId)
+      const live = this.active === runId || this.queue.has(runId)
       const { config, point } = prepareResume(this.store, runId, {
         live,
         dataDir: this.options.dataDir,
@@ -176,10 +194,11 @@ export class SplineLabService implements SplineLabApi {
     'datasets.list': () => this.datasets.list(),
     'datasets.import': ({ path, options }) => this.datasets.import(path, options ?? {}),
     'datasets.delete': ({ datasetId }) => this.datasets.delete(datasetId),
+    'datasets.cancel': ({ path }) => this.datasets.cancel(path),
     'system.info': async () => {
       const info = this.backendInfo ?? (await this.trainer.ready())
       this.backendInfo = info
-      return { ...info, version: VERSION, transport: this.options.transport }
+      return { ...info, version: VERSION, transport: this.options.transport, ...(this.store.readOnly ? { readOnly: this.store.readOnly } : {}) }
     },
     'models.inspect': (p) => inspectModel(p),
     'runs.partition': (p) => computePartition(this.trainer, this.handlers['runs.get']({ runId: p.runId }) as RunDetail, p, this.options.dataDir),
@@ -224,9 +243,9 @@ export class SplineLabService implements SplineLabApi {
     this.activeKeep = next.config.keepCheckpoints ?? 'all'
     this.trainer.start(next.runId, next.config, this.options.dataDir, next.resume)
     // Everyone behind moved up one place.
-    for (const q of this.queue) this.publishStatus(q.runId)
+    for (const runId of this.queue.ids()) this.publishStatus(runId)
     this.heartbeatTimer ??= setInterval(() => {
-      const alive = [...(this.active ? [this.active] : []), ...this.queue.map((q) => q.runId)]
+      const alive = [...(this.active ? [this.active] : []), ...this.queue.ids()]
       if (alive.length) tryFs(() => this.store.heartbeat(alive, this.iso()), 'heartbeat')
     }, this.options.heartbeatMs ?? 5_000)
     this.heartbeatTimer.unref()
@@ -240,11 +259,11 @@ export class SplineLabService implements SplineLabApi {
         return
       case 'fatal':
         // The trainer could not start; the runs waiting for it cannot run.
-        for (const q of [...this.queue, ...(this.active ? [{ runId: this.active }] : [])]) {
-          this.store.finish(q.runId, 'failed', this.iso(), { error: m.error })
-          this.publishStatus(q.runId)
+        for (const runId of [...this.queue.ids(), ...(this.active ? [this.active] : [])]) {
+          this.store.finish(runId, 'failed', this.iso(), { error: m.error })
+          this.publishStatus(runId)
         }
-        this.queue.length = 0
+        this.queue.clear()
         this.active = null
         return
       case 'started':
@@ -305,8 +324,32 @@ export class SplineLabService implements SplineLabApi {
 
   /** A queued run's summary says where it waits; others are as stored. */
   private withPosition(summary: RunSummary): RunSummary {
-    const i = this.queue.findIndex((q) => q.runId === summary.id)
-    return i >= 0 ? { ...summary, queuePosition: i + 1 } : summary
+    const position = this.queue.position(summary.id)
+    return position !== undefined ? { ...summary, queuePosition: position } : summary
+  }
+
+  /** Marks a run (already out of the queue) cancelled at the end of the current burst of calls. */
+  private cancelSoon(runId: string): void {
+    if (this.cancelling.has(runId)) return
+    this.cancelling.add(runId)
+    if (this.cancelling.size === 1) queueMicrotask(() => this.commitCancels())
+  }
+
+  private commitCancels(): void {
+    const ids = [...this.cancelling]
+    this.cancelling.clear()
+    if (!ids.length || this.closed) return
+    const at = this.iso()
+    try {
+      this.store.db.transaction(() => {
+        for (const id of ids) this.store.finish(id, 'cancelled', at, {})
+      })()
+    } catch {
+      // one bad row must not cost the others; a database that refuses every write says so per run
+      for (const id of ids) tryFs(() => this.store.finish(id, 'cancelled', at, {}), `cancelling run ${id}`)
+    }
+    for (const id of ids) this.publishStatus(id)
+    for (const id of this.queue.ids()) this.publishStatus(id)
   }
 
   private settle(runId: string): void {
@@ -321,7 +364,7 @@ export class SplineLabService implements SplineLabApi {
   }
 
   private emit(event: ApiEvent): void {
-    this.events.emit('event', event)
+    for (const listener of [...this.listeners]) listener(event)
   }
 
   private iso(): string {

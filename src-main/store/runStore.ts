@@ -2,9 +2,7 @@
  * SQLite store of runs (better-sqlite3, WAL). Only the main process writes it; every epoch is
  * one transaction, so a crash loses at most the epoch in flight.
  */
-import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import type Database from 'better-sqlite3'
 import {
   DEFAULT_CRITERION,
   type ArchSpec,
@@ -18,6 +16,7 @@ import {
   type RunSummary,
 } from '../contract/api'
 import { MIGRATIONS } from './migrations'
+import { openDatabase } from './openDatabase'
 
 type Row = Record<string, unknown>
 
@@ -33,32 +32,55 @@ export interface NewRun {
 
 export class RunStore {
   readonly db: Database.Database
+  /**
+   * Why the database was opened read-only (a read-only disk or folder, someone else's file), or
+   * null. Listing works; the service refuses every change with this reason.
+   */
+  readonly readOnly: string | null
+  private readonly cleanup: () => void
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-    this.db = new Database(file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('foreign_keys = ON')
-    this.db.pragma('busy_timeout = 5000')
-    this.migrate()
+    const opened = openDatabase(
+      file,
+      (db) => {
+        db.pragma('journal_mode = WAL')
+        db.pragma('synchronous = NORMAL')
+        db.pragma('foreign_keys = ON')
+        db.pragma('busy_timeout = 5000')
+        this.migrate(db)
+      },
+      (db) => this.checkSchema(db),
+    )
+    this.db = opened.db
+    this.readOnly = opened.readOnly
+    this.cleanup = opened.cleanup
   }
 
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number
   }
 
-  private migrate(): void {
-    const from = this.schemaVersion
+  private migrate(db: Database.Database): void {
+    const from = db.pragma('user_version', { simple: true }) as number
     if (from > MIGRATIONS.length) {
       throw new Error(`database ${this.file} has schema ${from}, newer than this Spline Lab (${MIGRATIONS.length})`)
     }
     for (let v = from; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!)
-        this.db.pragma(`user_version = ${v + 1}`)
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!)
+        db.pragma(`user_version = ${v + 1}`)
       })()
     }
+  }
+
+  /** A database opened read-only cannot be migrated: it must already have this version's schema. */
+  private checkSchema(db: Database.Database): void {
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > MIGRATIONS.length) throw new Error(`database ${this.file} has schema ${version}, newer than this Spline Lab (${MIGRATIONS.length})`)
+    if (version < MIGRATIONS.length)
+      throw new Error(
+        `database ${this.file} is read-only and has schema ${version}, older than this Spline Lab (${MIGRATIONS.length}): it cannot be upgraded here; open it once where it is writable`,
+      )
   }
 
   createRun(run: NewRun): void {
@@ -266,6 +288,7 @@ export class RunStore {
 
   close(): void {
     this.db.close()
+    this.cleanup()
   }
 }
 

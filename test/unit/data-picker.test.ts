@@ -8,10 +8,11 @@ let datasetLabel: (d: DatasetInfo) => string
 let resizeOffer: (message: string) => [number, number] | null
 let progressText: (e: Progress) => string
 let progressFraction: (e: Progress) => number | null
+let wasCancelled: (message: string) => boolean
 
 beforeAll(async () => {
   const lib = '../../src-renderer/src/lib/datasetPicker'
-  ;({ datasetLabel, resizeOffer, progressText, progressFraction } = await import(/* @vite-ignore */ lib))
+  ;({ datasetLabel, resizeOffer, progressText, progressFraction, wasCancelled } = await import(/* @vite-ignore */ lib))
 })
 
 describe('dataset picker text', () => {
@@ -44,5 +45,11 @@ describe('dataset picker text', () => {
     expect(progressFraction(e('reading', 1200, 5000))).toBeCloseTo(0.24)
     expect(progressFraction(e('scanning', 0, null))).toBeNull()
     expect(progressText(e('done', 70000, 70000))).toBe('Done: 70,000 examples')
+  })
+
+  it('tells our own Cancel from an import that failed', () => {
+    expect(wasCancelled('/data/mnist: the import was cancelled')).toBe(true)
+    expect(wasCancelled('/data/mnist: not a dataset: the folder holds no files (hidden files are ignored)')).toBe(false)
+    expect(wasCancelled('/data/the import was cancelled/x.png: corrupt PNG')).toBe(false)
   })
 })

@@ -16,10 +16,15 @@ vi.mock('node:fs', async (importOriginal) => {
     if (denied(path)) throw eacces(path)
     return (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest)
   }) as typeof fs.readFileSync
-  return { ...fs, default: { ...fs, openSync, readFileSync }, openSync, readFileSync }
+  const readdirSync = ((path: string, ...rest: unknown[]) => {
+    if (typeof path === 'string' && /[/\\]locked-dir$/.test(path)) throw eacces(path)
+    return (fs.readdirSync as (...a: unknown[]) => unknown)(path, ...rest)
+  }) as typeof fs.readdirSync
+  return { ...fs, default: { ...fs, openSync, readFileSync, readdirSync }, openSync, readFileSync, readdirSync }
 })
 
 const { join } = await import('node:path')
+const { mkdirSync } = await import('node:fs')
 const { importFolder } = await import('../../src-main/data/import/importFolder')
 const { tempDir } = await import('../helpers/tmp')
 const { idxFolder, imageFolder, pngBytes, write } = await import('../helpers/dataFixtures')
@@ -44,5 +49,17 @@ describe('unreadable files', () => {
     const { renameSync } = await import('node:fs')
     renameSync(join(root, 'train-labels-idx1-ubyte'), join(root, 'locked-train-labels-idx1-ubyte'))
     await expect(importFolder(root, {}, { dataDir })).rejects.toThrow(/locked-train-labels-idx1-ubyte: cannot be read \(permission denied\)$/)
+  })
+
+  it('an unreadable folder is said to be unreadable, not empty', async () => {
+    const root = join(tmp.dir, 'locked-dir')
+    mkdirSync(root)
+    await expect(importFolder(root, {}, { dataDir })).rejects.toThrow(/locked-dir: the folder cannot be read \(permission denied\)$/)
+    // the one folder a dropped folder wraps (as archives unpack) cannot be listed
+    const wrapper = join(tmp.dir, 'wrapper')
+    mkdirSync(join(wrapper, 'locked-dir'), { recursive: true })
+    const err = await importFolder(wrapper, {}, { dataDir }).catch((e: Error) => e)
+    expect((err as Error).message).toMatch(/wrapper: not a dataset: no file could be listed \(locked-dir: cannot be read \(permission denied\)\)$/)
+    expect((err as Error).message).not.toMatch(/holds no files/)
   })
 })

@@ -6,11 +6,16 @@
  * x is stored as read (uint8 pixels stay one byte each; tables are float32), row-major, images
  * HWC; y is int32 class indices or float32 targets. Writing streams: test rows go to a side file
  * that is appended at the end, so sources may interleave splits. The file appears under its
- * final name only when complete (write to a temp name, then rename).
+ * final name only when complete (write to a temp name, fsync, rename). Temporary names carry
+ * this host and process id, so one left by a killed import is recognized and removed
+ * (`removeOrphanTemporaries`) by the next process, never one a live import is writing.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { dirname, join } from 'node:path'
 import type { DatasetInfo } from '../../contract/api'
+import { asWriteError } from './errors'
 
 const MAGIC = Buffer.from('SLDSET\0\x01', 'latin1')
 const END = Buffer.from('SLDSEND\0', 'latin1')
@@ -50,9 +55,62 @@ class SplitFile {
     this.bytes += data.length
   }
   flush(): void {
-    if (this.used) writeSync(this.fd, this.buf, 0, this.used)
+    for (let off = 0; off < this.used;) off += writeSync(this.fd, this.buf, off, this.used - off)
     this.used = 0
   }
+}
+
+/** this host, in a form safe inside a file name */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+/** <cache name>.<host>-<pid>-<random>[.test].tmp */
+const TEMP_NAME = /^(.+\.sldc)\.([0-9a-f]{8})-(\d+)-[0-9a-z]+(\.test)?\.tmp$/
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it exists, as another user's process
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temporaries of imports whose process is gone (killed, crashed, power cut) from a
+ * cache folder; live imports of this or another process on this host are left alone, and so
+ * are other hosts' (a shared folder). Returns the names removed. Never throws.
+ */
+export function removeOrphanTemporaries(dir: string): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name)
+    if (!m || m[2] !== HOST_TAG || alive(Number(m[3]))) continue
+    try {
+      rmSync(join(dir, name), { force: true })
+      removed.push(name)
+    } catch {
+      // a read-only folder: nothing we can do now; the next start tries again
+    }
+  }
+  return removed
+}
+
+/** The temporaries of this process in `dir` (after a cancelled worker was stopped). */
+export function removeOwnTemporaries(dir: string, tag: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) if (name.includes(`.${HOST_TAG}-${process.pid}-${tag}`) && TEMP_NAME.test(name)) rmSync(join(dir, name), { force: true })
 }
 
 /** Per-channel mean/std: exact histograms for bytes, shifted sums for floats. */
@@ -129,11 +187,24 @@ export class CacheWriter {
   private layout: { dtype: XDtype; featureSize: number } | null = null
   counts = { train: 0, test: 0 }
 
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true })
-    const tag = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-    this.tmp = `${file}.${tag}.tmp`
-    this.tmpTest = `${file}.${tag}.test.tmp`
+  /** `tag`: letters and digits that name this import's temporaries (so its caller can remove them) */
+  constructor(
+    readonly file: string,
+    tag = Math.random().toString(36).slice(2, 8),
+  ) {
+    this.guard(() => mkdirSync(dirname(file), { recursive: true }), dirname(file))
+    const name = `${file}.${HOST_TAG}-${process.pid}-${tag}`
+    this.tmp = `${name}.tmp`
+    this.tmpTest = `${name}.test.tmp`
+  }
+
+  /** a failed write names the cache path and says why (disk full, read-only), not 'internal error' */
+  private guard<T>(fn: () => T, path = this.file): T {
+    try {
+      return fn()
+    } catch (err) {
+      throw asWriteError(err, path, 'write the dataset cache')
+    }
   }
 
   /** Fixes the row layout; call once the first example (or the header) has been read. */
@@ -144,9 +215,11 @@ export class CacheWriter {
     }
     this.layout = { dtype, featureSize }
     this.stats = new ChannelStats(channels, dtype)
-    this.train = new SplitFile(openSync(this.tmp, 'w'))
-    this.train.write(MAGIC)
-    this.test = new SplitFile(openSync(this.tmpTest, 'w+'))
+    this.guard(() => {
+      this.train = new SplitFile(openSync(this.tmp, 'w', 0o600))
+      this.train.write(MAGIC)
+      this.test = new SplitFile(openSync(this.tmpTest, 'w+', 0o600))
+    })
   }
 
   get dtype(): XDtype {
@@ -160,7 +233,8 @@ export class CacheWriter {
     const rows = x.length / this.layout.featureSize
     if (split === 'train') this.stats!.add(x)
     const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
-    ;(split === 'train' ? this.train : this.test).write(bytes)
+    const file = split === 'train' ? this.train : this.test
+    this.guard(() => file.write(bytes))
     this.counts[split] += rows
   }
 
@@ -170,6 +244,10 @@ export class CacheWriter {
 
   /** Writes labels and meta, then moves the file into place; returns its size in bytes. */
   finish(yTrain: Int32Array | Float32Array, yTest: Int32Array | Float32Array, meta: CacheMeta): number {
+    return this.guard(() => this.finishUnguarded(yTrain, yTest, meta))
+  }
+
+  private finishUnguarded(yTrain: Int32Array | Float32Array, yTest: Int32Array | Float32Array, meta: CacheMeta): number {
     if (!this.train || !this.test) throw new Error('CacheWriter.finish before begin')
     this.test.flush()
     const testFd = this.test.fd
@@ -188,23 +266,50 @@ export class CacheWriter {
     this.train.write(len)
     this.train.write(END)
     this.train.flush()
+    // durable before it is named: a power cut must not leave a complete-looking name on a partial file
+    fsyncSync(this.train.fd)
     const size = this.train.bytes
     this.close()
     renameSync(this.tmp, this.file)
+    syncFolder(dirname(this.file))
     return size
   }
 
   /** Removes the partial files (the import failed or was cancelled). */
   abort(): void {
-    this.close()
-    rmSync(this.tmp, { force: true })
-    rmSync(this.tmpTest, { force: true })
+    try {
+      this.close()
+    } catch {
+      // the removal below is what matters
+    }
+    for (const f of [this.tmp, this.tmpTest]) {
+      try {
+        rmSync(f, { force: true })
+      } catch {
+        // left for removeOrphanTemporaries at the next start
+      }
+    }
   }
 
   private close(): void {
-    for (const f of [this.train, this.test]) if (f) closeSync(f.fd)
+    const open = [this.train, this.test]
     this.train = this.test = null
+    for (const f of open) if (f) closeSync(f.fd)
     rmSync(this.tmpTest, { force: true })
+  }
+}
+
+function syncFolder(dir: string): void {
+  if (process.platform === 'win32') return
+  try {
+    const fd = openSync(dir, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    // the rename itself is done; a folder that cannot be synced costs durability only
   }
 }
 
@@ -239,30 +344,33 @@ export interface CacheArrays {
   yTest: Int32Array | Float32Array
 }
 
-export function readCache(file: string): CacheArrays {
+/** Reads a cache; with `limits`, only the first rows of each split (trainLimit/testLimit of a run). */
+export function readCache(file: string, limits: { train?: number; test?: number } = {}): CacheArrays {
   const meta = readCacheMeta(file)
   if (!meta) throw new Error(`${file} is not a complete Spline Lab dataset cache`)
   const feat = meta.inputShape.reduce((a, b) => a * b, 1)
   const bx = meta.dtype === 'uint8' ? 1 : 4
+  const nTrain = Math.min(meta.trainCount, limits.train ?? Infinity)
+  const nTest = Math.min(meta.testCount, limits.test ?? Infinity)
   const fd = openSync(file, 'r')
   try {
-    let pos = MAGIC.length
-    const take = (bytes: number) => {
+    const take = (pos: number, bytes: number) => {
       const out = new ArrayBuffer(bytes)
       for (let got = 0; got < bytes;) {
         const n = readSync(fd, new Uint8Array(out, got), 0, bytes - got, pos + got)
         if (n === 0) throw new Error(`${file} is truncated`)
         got += n
       }
-      pos += bytes
       return out
     }
-    const xOf = (rows: number) => (bx === 1 ? new Uint8Array(take(rows * feat)) : new Float32Array(take(rows * feat * 4)))
-    const yOf = (rows: number) => (meta.task === 'regression' ? new Float32Array(take(rows * 4)) : new Int32Array(take(rows * 4)))
-    const xTrain = xOf(meta.trainCount)
-    const xTest = xOf(meta.testCount)
-    const yTrain = yOf(meta.trainCount)
-    const yTest = yOf(meta.testCount)
+    const xAt = MAGIC.length
+    const yAt = xAt + (meta.trainCount + meta.testCount) * feat * bx
+    const xOf = (pos: number, rows: number) => (bx === 1 ? new Uint8Array(take(pos, rows * feat)) : new Float32Array(take(pos, rows * feat * 4)))
+    const yOf = (pos: number, rows: number) => (meta.task === 'regression' ? new Float32Array(take(pos, rows * 4)) : new Int32Array(take(pos, rows * 4)))
+    const xTrain = xOf(xAt, nTrain)
+    const xTest = xOf(xAt + meta.trainCount * feat * bx, nTest)
+    const yTrain = yOf(yAt, nTrain)
+    const yTest = yOf(yAt + meta.trainCount * 4, nTest)
     return { meta, xTrain, xTest, yTrain, yTest }
   } finally {
     closeSync(fd)

@@ -3,10 +3,10 @@
  * stored channel-planar (1024 R, 1024 G, 1024 B). Recognized by record length and label range;
  * a batch file of the wrong length is reported and skipped.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, readSync } from 'node:fs'
 import { ImportError, fmt, fsReason } from './errors'
-import { type FormatPlan, type ReadContext, type ReadOutcome, genericNames, namesFromFile, readHead, splitOfName } from './reader'
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, splitMask } from './split'
+import { type FormatPlan, type ReadContext, type ReadOutcome, genericNames, namesFromFile, openRegular, readHead, splitOfName } from './reader'
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, growInt, splitMask } from './split'
 import type { FileEntry } from './walk'
 
 const PIXELS = 32 * 32 * 3
@@ -66,9 +66,11 @@ async function readCifar(ctx: ReadContext, kind: Kind, files: FileEntry[], all: 
   const seed = ctx.options.splitSeed ?? DEFAULT_SPLIT_SEED
   const fraction = ctx.options.testFraction ?? DEFAULT_TEST_FRACTION
   const total = files.reduce((s, f) => s + f.size / record, 0)
+  if (ctx.options.task === 'regression') throw new ImportError(files[0]!.rel, `${name} labels are classes: task 'regression' does not apply`)
+  ctx.budget.claim({ file: files[0]!.rel, what: `${fmt(total)} ${name} images of 32×32×3`, bytes: total * (PIXELS + 4), examples: total })
   const mask = hasSplit ? null : splitMask(total, seed, fraction)
-  const yTrain: number[] = []
-  const yTest: number[] = []
+  const yTrain = growInt()
+  const yTest = growInt()
   const hwc = new Uint8Array(PIXELS)
   const perRead = 512
   const buf = Buffer.allocUnsafe(record * perRead)
@@ -77,12 +79,7 @@ async function readCifar(ctx: ReadContext, kind: Kind, files: FileEntry[], all: 
   // train files first so the (rare) folder without a test file splits in a stable order
   const ordered = [...files].sort((a, b) => Number(splitOfName(a.rel) === 'test') - Number(splitOfName(b.rel) === 'test'))
   for (const f of ordered) {
-    let fd: number
-    try {
-      fd = openSync(f.abs, 'r')
-    } catch (err) {
-      throw new ImportError(f.rel, fsReason(err))
-    }
+    const fd = openRegular(f)
     try {
       const count = f.size / record
       for (let r0 = 0; r0 < count; r0 += perRead) {
@@ -111,7 +108,8 @@ async function readCifar(ctx: ReadContext, kind: Kind, files: FileEntry[], all: 
         ctx.progress(done, total)
       }
     } catch (err) {
-      if (err instanceof ImportError) throw err
+      // read errors are the file's; the cache's own (disk full) and cancellation pass as they are
+      if (err instanceof ImportError || !(err as NodeJS.ErrnoException).code || (err as Error).name === 'DataFolderError') throw err
       throw new ImportError(f.rel, fsReason(err))
     } finally {
       closeSync(fd)
@@ -122,8 +120,8 @@ async function readCifar(ctx: ReadContext, kind: Kind, files: FileEntry[], all: 
     task: 'classification',
     inputShape: [32, 32, 3],
     classNames: namesFromFile(all, namesFile, numClasses) ?? genericNames(numClasses),
-    yTrain: Int32Array.from(yTrain),
-    yTest: Int32Array.from(yTest),
+    yTrain: yTrain.toArray(),
+    yTest: yTest.toArray(),
     split: hasSplit ? null : { seed, testFraction: fraction },
     detail: useCoarse ? `${name}, coarse labels` : name,
   }

@@ -5,15 +5,16 @@
  * bad row is reported and skipped.
  */
 import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { ImportError, fmt, fsReason } from './errors'
-import { type FormatPlan, type ReadContext, type ReadOutcome, readHead, splitOfName } from './reader'
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION } from './split'
+import { type FormatPlan, type ReadContext, type ReadOutcome, openRegular, readHead, splitOfName } from './reader'
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, growFloat, growInt } from './split'
 import { createRng } from '../../core/random'
 import { byName, type FileEntry } from './walk'
 
 const LABEL_NAMES = ['label', 'labels', 'class', 'target', 'y']
 const MAX_CLASSES = 100
+/** with task: 'classification' said explicitly */
+const MAX_EXPLICIT_CLASSES = 1000
 
 /** Splits one CSV line (commas, optional double quotes with "" escapes). */
 export function splitCsvLine(line: string): string[] {
@@ -64,20 +65,92 @@ export function planCsv(top: FileEntry[]): FormatPlan | null {
   return { format: 'csv', files: files.map((f) => f.entry), read: (ctx) => readCsv(ctx, files) }
 }
 
+/** the longest line read: a "CSV" of one endless line must not be held in memory whole */
+const MAX_LINE = 1 << 20
+const MAX_COLUMNS = 100_000
+/** rows are claimed from the budget in blocks of this many, as they are read */
+const CLAIM_EVERY = 4096
+/** text that Number() reads as NaN or infinity: never a label */
+const NOT_FINITE = /^[+-]?(nan|inf|infinity)$/i
+
+/** The lines of a file, streamed; throws ImportError on a line longer than MAX_LINE. */
+async function* linesOf(entry: FileEntry): AsyncGenerator<string> {
+  const stream = createReadStream('', { fd: openRegular(entry), highWaterMark: 1 << 16 })
+  let parts: Buffer[] = []
+  let partLength = 0
+  let lineNo = 0
+  const tooLong = () => new ImportError(entry.rel, `line ${fmt(lineNo + 1)} is longer than ${fmt(MAX_LINE)} bytes: not a CSV table this import reads`)
+  const take = (piece: Buffer) => {
+    const all = parts.length ? Buffer.concat([...parts, piece]) : piece
+    parts = []
+    partLength = 0
+    lineNo++
+    const end = all.length && all[all.length - 1] === 0x0d ? all.length - 1 : all.length
+    return all.toString('utf8', 0, end)
+  }
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let from = 0
+      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+        if (partLength + nl - from > MAX_LINE) throw tooLong()
+        yield take(chunk.subarray(from, nl))
+        from = nl + 1
+      }
+      if (partLength + chunk.length - from > MAX_LINE) throw tooLong()
+      if (from < chunk.length) {
+        parts.push(Buffer.from(chunk.subarray(from)))
+        partLength += chunk.length - from
+      }
+    }
+    if (partLength) yield take(Buffer.alloc(0))
+  } finally {
+    stream.destroy()
+  }
+}
+
+/** Labels as read: an interned index per row (while there are few distinct values) and the value as a number. */
+class LabelColumn {
+  readonly names = new Map<string, number>()
+  readonly index = { train: growInt(), test: growInt() }
+  readonly value = { train: growFloat(), test: growFloat() }
+  numeric = true
+  integer = true
+  firstText: { label: string; line: number } | null = null
+  overflow = false
+
+  constructor(private readonly maxNames: number) {}
+
+  add(split: 'train' | 'test', label: string, line: number): void {
+    const v = Number(label)
+    if (!Number.isFinite(v)) {
+      this.numeric = false
+      this.firstText ??= { label, line }
+    } else if (!Number.isInteger(v)) this.integer = false
+    let i = this.names.get(label)
+    if (i === undefined && !this.overflow) {
+      if (this.names.size < this.maxNames) this.names.set(label, (i = this.names.size))
+      else this.overflow = true
+    }
+    this.index[split].push(i ?? -1)
+    this.value[split].push(v)
+  }
+}
+
 async function readCsv(ctx: ReadContext, files: { entry: FileEntry; split: 'train' | 'test' | null }[]): Promise<ReadOutcome> {
   const seed = ctx.options.splitSeed ?? DEFAULT_SPLIT_SEED
   const fraction = ctx.options.testFraction ?? DEFAULT_TEST_FRACTION
+  const task = ctx.options.task
   const rng = createRng(seed)
-  const labels: { train: string[]; test: string[] } = { train: [], test: [] }
+  const maxClasses = task === 'classification' ? MAX_EXPLICIT_CLASSES : MAX_CLASSES
+  const labels = new LabelColumn(maxClasses)
   let columns: string[] | null = null
   let labelIndex = -1
   let rows = 0
   for (const { entry, split } of files) {
-    const lines = createInterface({ input: createReadStream(entry.abs, { encoding: 'utf8' }), crlfDelay: Infinity })
     let lineNo = 0
     let header: string[] | null = null
     try {
-      for await (const raw of lines) {
+      for await (const raw of linesOf(entry)) {
         lineNo++
         const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw
         if (!line.trim()) continue
@@ -86,6 +159,7 @@ async function readCsv(ctx: ReadContext, files: { entry: FileEntry; split: 'trai
           header = fields
           if (fields.every((f) => f !== '' && Number.isFinite(Number(f))))
             throw new ImportError(entry.rel, 'has no header row (line 1 holds numbers); add a first line naming the columns')
+          if (fields.length > MAX_COLUMNS) throw new ImportError(entry.rel, `has ${fmt(fields.length)} columns, more than ${fmt(MAX_COLUMNS)}`)
           if (!columns) {
             columns = header
             labelIndex = pickLabel(entry.rel, header, ctx.options.labelColumn)
@@ -115,49 +189,75 @@ async function readCsv(ctx: ReadContext, files: { entry: FileEntry; split: 'trai
           ctx.problems.warn(entry.rel, `line ${fmt(lineNo)}: the label is empty; row skipped`)
           continue
         }
+        if (NOT_FINITE.test(label)) {
+          ctx.problems.warn(entry.rel, `line ${fmt(lineNo)}: the label is '${label}', not a finite number; row skipped`)
+          continue
+        }
+        if (rows % CLAIM_EVERY === 0)
+          ctx.budget.claim({
+            file: entry.rel,
+            what: `${fmt(rows + CLAIM_EVERY)} rows of ${fmt(x.length)} numbers (counted as read)`,
+            bytes: CLAIM_EVERY * (x.length * 4 + 4),
+            examples: CLAIM_EVERY,
+          })
         const s = split ?? (rng.next() < fraction ? 'test' : 'train')
         ctx.writer.add(s, x)
-        labels[s].push(label)
+        labels.add(s, label, lineNo)
         if (++rows % 5000 === 0) ctx.progress(rows, null)
       }
     } catch (err) {
-      if (err instanceof ImportError) throw err
+      if (err instanceof ImportError || !(err as NodeJS.ErrnoException).code || (err as Error).name === 'DataFolderError') throw err
       throw new ImportError(entry.rel, fsReason(err))
     }
     if (!header) throw new ImportError(entry.rel, 'is empty')
   }
   ctx.progress(rows, rows)
-  const all = [...labels.train, ...labels.test]
-  const numeric = all.every((l) => Number.isFinite(Number(l)))
-  const distinct = [...new Set(all)]
-  const integerClasses = numeric && all.every((l) => Number.isInteger(Number(l))) && distinct.length <= MAX_CLASSES
   const split = files[0]!.split ? null : { seed, testFraction: fraction }
   const inputShape = [columns!.length - 1]
-  const detail = `CSV, label column '${columns![labelIndex]}'`
-  if (numeric && !integerClasses) {
-    return {
-      task: 'regression',
-      inputShape,
-      classNames: [],
-      yTrain: Float32Array.from(labels.train, Number),
-      yTest: Float32Array.from(labels.test, Number),
-      split,
-      detail,
-    }
+  const column = columns![labelIndex]!
+  const detail = `CSV, label column '${column}'`
+  const file = files[0]!.entry.rel
+  const ask = 'say which with the import option task (CLI --task classification|regression)'
+  const regression = () => ({
+    task: 'regression' as const,
+    inputShape,
+    classNames: [],
+    yTrain: labels.value.train.toArray(),
+    yTest: labels.value.test.toArray(),
+    split,
+    detail,
+  })
+  if (task === 'regression') {
+    if (!labels.numeric)
+      throw new ImportError(
+        file,
+        `line ${fmt(labels.firstText!.line)}: the label is '${labels.firstText!.label.slice(0, 40)}', not a number, but task is regression`,
+      )
+    return regression()
   }
-  if (distinct.length > MAX_CLASSES)
+  if (task !== 'classification' && labels.numeric && !labels.integer) return regression()
+  if (labels.overflow) {
+    const what = labels.numeric ? 'whole numbers' : 'values'
     throw new ImportError(
-      files[0]!.entry.rel,
-      `label column '${columns![labelIndex]}' has ${fmt(distinct.length)} different values; at most ${MAX_CLASSES} classes (or numbers, for regression)`,
+      file,
+      task === 'classification'
+        ? `label column '${column}' has more than ${fmt(maxClasses)} different values: at most ${fmt(maxClasses)} classes`
+        : labels.numeric
+          ? `label column '${column}' holds more than ${fmt(maxClasses)} different ${what}: classes, or a regression target? ${ask}`
+          : `label column '${column}' has more than ${fmt(maxClasses)} different values; at most ${MAX_CLASSES} classes (or numbers, for regression)`,
     )
-  const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort(byName)
-  const index = new Map(classNames.map((n, i) => [n, i]))
+  }
+  const names = [...labels.names.keys()]
+  const classNames = labels.numeric ? [...names].sort((a, b) => Number(a) - Number(b)) : [...names].sort(byName)
+  const order = new Map(classNames.map((n, i) => [n, i]))
+  const remap = Int32Array.from(names, (n) => order.get(n)!)
+  const y = (g: ReturnType<typeof growInt>) => g.toArray().map((i) => remap[i]!)
   return {
     task: 'classification',
     inputShape,
     classNames,
-    yTrain: Int32Array.from(labels.train, (l) => index.get(l)!),
-    yTest: Int32Array.from(labels.test, (l) => index.get(l)!),
+    yTrain: y(labels.index.train),
+    yTest: y(labels.index.test),
     split,
     detail,
   }

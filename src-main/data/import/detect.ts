@@ -50,8 +50,14 @@ export function detectFormat(root: string, walk: Walk, problems: Problems): Dete
       files: walk.files.map((f) => ({ ...f, rel: f.rel.slice(only.length + 1) })),
       dirs: walk.dirs.filter((d) => d.startsWith(`${only}/`)).map((d) => d.slice(only.length + 1)),
       ignored: walk.ignored,
+      unreadable: walk.unreadable.filter((u) => u.startsWith(`${only}/`)).map((u) => u.slice(only.length + 1)),
     }
   }
+  if (!walk.files.length && walk.unreadable.length)
+    throw new ImportError(
+      root,
+      `not a dataset: no file could be listed (${walk.unreadable[0]}${walk.unreadable.length > 1 ? `, and ${fmt(walk.unreadable.length - 1)} more folders` : ''})`,
+    )
   if (!walk.files.length) throw new ImportError(root, 'not a dataset: the folder holds no files (hidden files are ignored)')
   throw new ImportError(
     root,

@@ -5,9 +5,10 @@
  */
 import { createReadStream } from 'node:fs'
 import { createGunzip, gunzipSync, constants as zc } from 'node:zlib'
-import { ImportError, fmt, fsReason } from './errors'
-import { readHead, type FormatPlan, type ReadContext, type ReadOutcome, FASHION_NAMES, genericNames, namesFromFile, splitOfName } from './reader'
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, splitMask } from './split'
+import { DataFolderWriteError, ImportError, fmt, fsReason } from './errors'
+import { MAX_PIXELS } from './images'
+import { openRegular, readHead, type FormatPlan, type ReadContext, type ReadOutcome, FASHION_NAMES, genericNames, namesFromFile, splitOfName } from './reader'
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, growInt, splitMask } from './split'
 import type { FileEntry } from './walk'
 
 const TYPES: Record<number, string> = { 0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'short', 0x0c: 'int', 0x0d: 'float', 0x0e: 'double' }
@@ -21,9 +22,12 @@ export interface IdxHeader {
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
 
+/** An IDX magic number (0x00 0x00 <known type> <1–4 dims>), whether or not the dims follow. */
+const hasIdxMagic = (head: Uint8Array) => head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2]! in TYPES && head[3]! >= 1 && head[3]! <= 4
+
 /** Parses an IDX header from the first (decompressed) bytes; null if it is not IDX at all. */
 export function parseIdxHeader(head: Uint8Array, gzip: boolean): IdxHeader | null {
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || !(head[2]! in TYPES) || head[3]! < 1 || head[3]! > 4) return null
+  if (!hasIdxMagic(head)) return null
   const ndims = head[3]!
   if (head.length < 4 + 4 * ndims) return null
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
@@ -38,22 +42,38 @@ export function idxHead(entry: FileEntry): { head: Uint8Array; gzip: boolean } {
   try {
     return { head: gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH }).subarray(0, 64), gzip: true }
   } catch (err) {
-    throw new ImportError(entry.rel, `not valid gzip data (${(err as Error).message})`)
+    throw new ImportError(entry.rel, `not valid gzip data (${zlibReason(err)})`)
   }
 }
 
 export const looksLikeIdxName = (rel: string) => /idx\d-ubyte/i.test(rel)
 
-/** Streams the data part of an IDX file in whole records; checks the count against the header. */
+/** decompressed bytes read past the last record, for gzip's end-of-stream check (CRC, length) */
+const MAX_TRAILING = 1 << 20
+
+/**
+ * Streams the data part of an IDX file in whole records; checks the count against the header.
+ * Linear in the file: records inside a chunk are handed on in place, and the one record a chunk
+ * boundary cuts is assembled in a buffer of one record. Reading stops soon after the last
+ * promised record (for gzip, after its checksum), so trailing bytes (some writers pad; a bomb
+ * appends gigabytes) are never decompressed.
+ * `onRecords` must copy what it keeps: the buffer is reused.
+ */
 export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: (records: Uint8Array, count: number) => void): Promise<void> {
   const recordSize = header.dims.slice(1).reduce((a, b) => a * b, 1)
   const expected = header.dims[0]!
-  const file = createReadStream(entry.abs, { highWaterMark: 1 << 20 })
-  const stream = header.gzip ? file.pipe(createGunzip()) : file
+  if (recordSize === 0) throw new ImportError(entry.rel, `has a zero-sized dimension (${header.dims.join('×')}): no data per record`)
+  if (expected === 0) return
+  const fd = openRegular(entry)
+  const file = createReadStream('', { fd, highWaterMark: 1 << 20 })
+  const gunzip = header.gzip ? createGunzip({ chunkSize: 1 << 20 }) : null
+  const stream = gunzip ? file.pipe(gunzip) : file
   file.on('error', (err) => stream.destroy(err))
+  const partial = Buffer.allocUnsafe(Math.min(recordSize, 1 << 30))
+  let have = 0
   let skip = header.headerBytes
-  let carry = Buffer.alloc(0)
   let seen = 0
+  let trailing = 0
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let data = chunk
@@ -62,28 +82,63 @@ export async function streamIdx(entry: FileEntry, header: IdxHeader, onRecords: 
         data = data.subarray(s)
         skip -= s
       }
-      if (carry.length) data = Buffer.concat([carry, data])
-      // bytes after the last promised record are ignored (some writers pad)
+      if (have && data.length) {
+        const take = Math.min(recordSize - have, data.length)
+        data.copy(partial, have, 0, take)
+        have += take
+        data = data.subarray(take)
+        if (have === recordSize) {
+          onRecords(partial, 1)
+          seen++
+          have = 0
+        }
+      }
+      if (seen === expected) {
+        // bytes after the last promised record are ignored (some writers pad); a little is read
+        // on so gzip's own check of the whole stream runs, gigabytes of it are not
+        trailing += data.length
+        if (!header.gzip || trailing > MAX_TRAILING) break
+        continue
+      }
       const whole = Math.min(Math.floor(data.length / recordSize), expected - seen)
       if (whole > 0) onRecords(data.subarray(0, whole * recordSize), whole)
       seen += whole
-      carry = seen === expected ? Buffer.alloc(0) : Buffer.from(data.subarray(whole * recordSize))
+      if (seen === expected) {
+        trailing = data.length - whole * recordSize
+        if (!header.gzip || trailing > MAX_TRAILING) break
+        continue
+      }
+      const rest = data.length - whole * recordSize
+      if (rest > 0) {
+        data.copy(partial, 0, whole * recordSize)
+        have = rest
+      }
     }
   } catch (err) {
-    if (err instanceof ImportError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    if (code?.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test((err as Error).message)) {
-      throw new ImportError(entry.rel, `gzip data is corrupt or cut short (${(err as Error).message}) after ${fmt(seen)} of ${fmt(expected)} records`)
+    // only the stream's own failures are the file's; the consumer's (cancelled, disk full) pass
+    if (err instanceof ImportError || err instanceof DataFolderWriteError || !code) throw err
+    if (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test((err as Error).message)) {
+      throw new ImportError(entry.rel, `gzip data is corrupt or cut short (${zlibReason(err)}) after ${fmt(seen)} of ${fmt(expected)} records`)
     }
     throw new ImportError(entry.rel, fsReason(err))
+  } finally {
+    gunzip?.destroy()
+    file.destroy()
   }
   if (skip) throw new ImportError(entry.rel, 'truncated: the file ends inside its header')
   if (seen < expected) {
     throw new ImportError(
       entry.rel,
-      `truncated: the header promises ${fmt(expected)} records of ${fmt(recordSize)} bytes but the file holds ${fmt(seen)}${carry.length ? ` and ${fmt(carry.length)} bytes` : ''}`,
+      `truncated: the header promises ${fmt(expected)} records of ${fmt(recordSize)} bytes but the file holds ${fmt(seen)}${have ? ` and ${fmt(have)} bytes` : ''}`,
     )
   }
+}
+
+/** zlib's reason without its internals, e.g. 'incorrect header check' */
+function zlibReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err)
+  return message.split('\n')[0]!.slice(0, 120)
 }
 
 interface IdxFile {
@@ -96,20 +151,45 @@ interface IdxFile {
 export function planIdx(top: FileEntry[], all: FileEntry[]): FormatPlan | null {
   const found: IdxFile[] = []
   for (const entry of top) {
-    if (entry.size === 0) continue
+    if (entry.size === 0) {
+      if (looksLikeIdxName(entry.rel)) throw new ImportError(entry.rel, 'is empty (0 bytes): an IDX file holds at least its 4-byte magic number')
+      continue
+    }
     const { head, gzip } = idxHead(entry)
     const header = parseIdxHeader(head, gzip)
     if (!header) {
-      if (looksLikeIdxName(entry.rel)) {
-        const magic = Buffer.from(head.subarray(0, 4)).toString('hex').padEnd(8, '?')
+      if (hasIdxMagic(head)) {
+        const want = 4 + 4 * head[3]!
         throw new ImportError(
           entry.rel,
-          `wrong magic number 0x${magic}: an IDX file starts with 0x00000803 (images) or 0x00000801 (labels)${head.length < 4 ? '; the file is cut short' : ''}`,
+          `truncated: the file ends inside its header (${fmt(head.length)} of ${want} bytes: magic number 0x${hex(head)} and ${head[3]} dimension sizes)`,
+        )
+      }
+      if (looksLikeIdxName(entry.rel)) {
+        const magic = hex(head).padEnd(8, '?')
+        throw new ImportError(
+          entry.rel,
+          head.length < 4
+            ? `truncated: the file ends inside its magic number (${head.length} of 4 bytes: 0x${magic})`
+            : `wrong magic number 0x${magic}: an IDX file starts with 0x00000803 (images) or 0x00000801 (labels)`,
         )
       }
       continue
     }
     if (header.type !== 0x08) throw new ImportError(entry.rel, `IDX data type ${TYPES[header.type]} is not supported (only unsigned bytes, type 0x08)`)
+    if (header.dims.slice(1).some((d) => d === 0)) throw new ImportError(entry.rel, `has a zero-sized dimension (${header.dims.join('×')}): records of no data`)
+    if (header.dims.length >= 2 && header.dims[1]! * (header.dims[2] ?? 1) > MAX_PIXELS)
+      throw new ImportError(entry.rel, `header says images of ${header.dims.slice(1).join('×')}, beyond the ${MAX_PIXELS / 1e6}-megapixel limit`)
+    if (!gzip) {
+      // a plain file must hold what its header promises: said at once, without reading it
+      const record = header.dims.slice(1).reduce((a, b) => a * b, 1)
+      const avail = entry.size - header.headerBytes
+      if (avail < header.dims[0]! * record)
+        throw new ImportError(
+          entry.rel,
+          `truncated: the header promises ${fmt(header.dims[0]!)} records of ${fmt(record)} bytes but the file holds ${fmt(Math.floor(avail / record))}${avail % record ? ` and ${fmt(avail % record)} bytes` : ''}`,
+        )
+    }
     found.push({ entry, header, split: splitOfName(entry.rel) })
   }
   if (!found.length) return null
@@ -171,8 +251,19 @@ async function readIdxPairs(
   const total = pairs.reduce((s, p) => s + p.images.header.dims[0]!, 0)
   const seed = ctx.options.splitSeed ?? DEFAULT_SPLIT_SEED
   const fraction = ctx.options.testFraction ?? DEFAULT_TEST_FRACTION
-  const yTrain: number[] = []
-  const yTest: number[] = []
+  if (ctx.options.task === 'regression') throw new ImportError(pairs[0]!.labels.entry.rel, "IDX labels are classes: task 'regression' does not apply")
+  for (const p of pairs) {
+    const n = p.images.header.dims[0]!
+    ctx.budget.claim({
+      file: p.images.entry.rel,
+      what: `${fmt(n)} images of ${p.images.header.dims.slice(1).join('×')}`,
+      bytes: n * (feat + 4),
+      examples: n,
+      compressedBytes: p.images.header.gzip ? p.images.entry.size + (p.labels.header.gzip ? p.labels.entry.size : 0) : undefined,
+    })
+  }
+  const yTrain = growInt()
+  const yTest = growInt()
   let done = 0
   ctx.writer.begin('uint8', feat, c)
   for (const pair of pairs) {
@@ -196,21 +287,24 @@ async function readIdxPairs(
       ctx.progress(done, total)
     })
   }
-  const numClasses = Math.max(maxOf(yTrain), maxOf(yTest)) + 1
+  const [yTr, yTe] = [yTrain.toArray(), yTest.toArray()]
+  const numClasses = Math.max(maxOf(yTr), maxOf(yTe)) + 1
   const named = namesFromFile(all, ['classes.txt', 'labels.txt', 'class_names.txt'], numClasses)
   const fashion = /fashion/i.test(ctx.root) && numClasses === 10
   return {
     task: 'classification',
     inputShape,
     classNames: named ?? (fashion ? FASHION_NAMES : genericNames(numClasses)),
-    yTrain: Int32Array.from(yTrain),
-    yTest: Int32Array.from(yTest),
+    yTrain: yTr,
+    yTest: yTe,
     split: pairs[0]!.split ? null : { seed, testFraction: fraction },
     detail: pairs.some((p) => p.images.header.gzip) ? 'IDX, gzip' : 'IDX',
   }
 }
 
-function maxOf(a: number[]): number {
+const hex = (head: Uint8Array) => Buffer.from(head.subarray(0, 4)).toString('hex')
+
+function maxOf(a: Int32Array): number {
   let m = 0
   for (const v of a) if (v > m) m = v
   return m

@@ -4,11 +4,10 @@
  * then decode and stream into the cache. Mixed sizes stop the import with an offer to resize;
  * grayscale among colour is converted and reported; every bad file is reported and skipped.
  */
-import { readFileSync } from 'node:fs'
 import { ImportError, fmt, fsReason, type Problems } from './errors'
 import { decodeImage, describeContent, readImageHeader, resizeImage, sniffImage, type ImageHeader } from './images'
 import { type FormatPlan, type ReadContext, type ReadOutcome, readHead } from './reader'
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, splitMask } from './split'
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, growInt, splitMask } from './split'
 import { byName, type FileEntry, type Walk } from './walk'
 
 interface Item {
@@ -19,6 +18,10 @@ interface Item {
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i
+/** an image file larger than this is not a dataset image (and is not read whole into memory) */
+const MAX_IMAGE_FILE = 256 * 2 ** 20
+/** a JPEG's frame header may sit behind large EXIF blocks: this much is read to find it */
+const MAX_HEADER_READ = 16 * 2 ** 20
 
 /** Recognizes the layout from folder names; null when there are no sub-folders with files. */
 export function planImageFolder(root: string, walk: Walk): FormatPlan | null {
@@ -66,12 +69,16 @@ function scan(entry: FileEntry, problems: Problems): ImageHeader | null {
     problems.warn(entry.rel, `${named}not a PNG or JPEG image (content: ${describeContent(head)}); skipped`)
     return null
   }
+  if (entry.size > MAX_IMAGE_FILE) {
+    problems.warn(entry.rel, `is a ${fmt(entry.size)}-byte ${kind.toUpperCase()}, larger than a dataset image can be (${fmt(MAX_IMAGE_FILE)} bytes); skipped`)
+    return null
+  }
   try {
     return readImageHeader(head)
   } catch (err) {
     if (entry.size > head.length) {
       try {
-        return readImageHeader(readFileSync(entry.abs))
+        return readImageHeader(readHead(entry, MAX_HEADER_READ))
       } catch {
         // fall through to the report below
       }
@@ -106,14 +113,21 @@ async function readImageFolder(
     const split = layout ? (parts[0] === layout.test ? 'test' : 'train') : 'train'
     items.push({ entry, cls: parts[layout ? 1 : 0]!, split, header })
   }
-  const classNames = chooseClasses(ctx, root, classDirs, items, layout)
+  // one pass groups the images by class: the folder walk stays linear in classes + images
+  const byClass = new Map<string, Item[]>()
+  for (const it of items) {
+    const list = byClass.get(it.cls)
+    if (list) list.push(it)
+    else byClass.set(it.cls, [it])
+  }
+  const classNames = chooseClasses(ctx, root, classDirs, byClass, layout)
   const classIndex = new Map(classNames.map((c, i) => [c, i]))
   let used = items.filter((it) => classIndex.has(it.cls))
   const seed = options.splitSeed ?? DEFAULT_SPLIT_SEED
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION
   if (!layout) {
     classNames.forEach((cls, ci) => {
-      const mine = used.filter((it) => it.cls === cls)
+      const mine = byClass.get(cls)!
       const mask = splitMask(mine.length, (seed + ci * 0x9e3779b1) >>> 0, fraction)
       mine.forEach((it, k) => (it.split = mask[k] ? 'test' : 'train'))
     })
@@ -122,24 +136,50 @@ async function readImageFolder(
     if (!used.some((it) => it.split === split))
       throw new ImportError(layout ? `${root}/${layout[split]}` : root, `the ${split} split is empty: no images in any class folder`)
   }
+  if (options.task === 'regression') throw new ImportError(root, "image folders are classes: task 'regression' does not apply")
   const [h, w] = chooseSize(root, used, options.resizeTo, problems)
   const rgb = used.filter((it) => it.header.channels === 3).length
   const channels: 1 | 3 = rgb > 0 ? 3 : 1
+  ctx.budget.claim({
+    file: root,
+    what: `${fmt(used.length)} images of ${h}×${w}×${channels}`,
+    bytes: used.length * (h * w * channels + 4),
+    examples: used.length,
+    compressedBytes: used.reduce((sum, it) => sum + it.entry.size, 0),
+  })
+  // decoding one image holds its RGBA pixels: the largest one must fit the budget as well
+  const largest = used.reduce((a, b) => (b.header.width * b.header.height > a.header.width * a.header.height ? b : a))
+  ctx.budget.check({
+    file: largest.entry.rel,
+    what: `a ${largest.header.width}×${largest.header.height} image`,
+    bytes: largest.header.width * largest.header.height * 4,
+    examples: 0,
+    compressedBytes: largest.entry.size,
+  })
   if (rgb > 0 && rgb < used.length)
     problems.note(`${fmt(used.length - rgb)} grayscale images converted to RGB (gray copied to 3 channels) to match ${fmt(rgb)} colour images`)
   used = [...used.filter((it) => it.split === 'train'), ...used.filter((it) => it.split === 'test')]
   ctx.writer.begin('uint8', h * w * channels, channels)
-  const yTrain: number[] = []
-  const yTest: number[] = []
+  const yTrain = growInt()
+  const yTest = growInt()
+  const firstFailure: Partial<Record<'train' | 'test', string>> = {}
   let done = 0
   for (const it of used) {
     let pixels: Uint8Array
     try {
-      const bytes = readFileSync(it.entry.abs)
+      const bytes = readHead(it.entry, it.entry.size)
       pixels = resizeImage(decodeImage(bytes, it.header, channels), it.header.height, it.header.width, channels, h, w)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      problems.warn(it.entry.rel, code ? `${fsReason(err)}; skipped` : `corrupt ${it.header.kind.toUpperCase()} (${(err as Error).message}); skipped`)
+      const why =
+        err instanceof ImportError
+          ? `${err.problem}; skipped`
+          : code
+            ? `${fsReason(err)}; skipped`
+            : `corrupt ${it.header.kind.toUpperCase()} (${(err as Error).message}); skipped`
+      problems.warn(it.entry.rel, why)
+      firstFailure[it.split] ??= `${it.entry.rel}: ${why}`
+      if (++done % 200 === 0) ctx.progress(done, used.length)
       continue
     }
     const label = classIndex.get(it.cls)!
@@ -153,26 +193,40 @@ async function readImageFolder(
     ['train', yTrain],
     ['test', yTest],
   ] as const) {
-    if (!ys.length) throw new ImportError(layout ? `${root}/${layout[split]}` : root, `the ${split} split is empty: none of its images could be decoded`)
+    if (!ys.length) {
+      const n = used.filter((it) => it.split === split).length
+      throw new ImportError(
+        layout ? `${root}/${layout[split]}` : root,
+        `the ${split} split is empty: none of its ${fmt(n)} images could be decoded${firstFailure[split] ? ` (e.g. ${firstFailure[split]})` : ''}`,
+      )
+    }
   }
   return {
     task: 'classification',
     inputShape: [h, w, channels],
     classNames,
-    yTrain: Int32Array.from(yTrain),
-    yTest: Int32Array.from(yTest),
+    yTrain: yTrain.toArray(),
+    yTest: yTest.toArray(),
     split: layout ? null : { seed, testFraction: fraction },
     detail: `${[...new Set(used.map((i) => i.header.kind.toUpperCase()))].join(' and ')} images`,
   }
 }
 
 /** Classes with at least one training image, in natural order; the rest reported. */
-function chooseClasses(ctx: ReadContext, root: string, classDirs: string[], items: Item[], layout: { train: string; test: string } | null): string[] {
+function chooseClasses(
+  ctx: ReadContext,
+  root: string,
+  classDirs: string[],
+  byClass: Map<string, Item[]>,
+  layout: { train: string; test: string } | null,
+): string[] {
   const names = [...new Set(classDirs.map((d) => d.split('/').pop()!))].sort(byName)
   const keep: string[] = []
   for (const cls of names) {
-    const train = items.filter((it) => it.cls === cls && it.split === 'train').length
-    const test = items.filter((it) => it.cls === cls && it.split === 'test').length
+    const mine = byClass.get(cls) ?? []
+    let train = 0
+    for (const it of mine) if (it.split === 'train') train++
+    const test = mine.length - train
     const where = layout ? `${layout.train}/${cls}` : cls
     if (train + test === 0) ctx.problems.warn(where, 'class folder has no images; skipped')
     else if (layout && train === 0)
@@ -182,7 +236,7 @@ function chooseClasses(ctx: ReadContext, root: string, classDirs: string[], item
       keep.push(cls)
     }
   }
-  if (keep.length === 0) throw new ImportError(root, `not a dataset: no PNG or JPEG images in the class folders (${ctx.problems.list()[0] ?? 'no files'})`)
+  if (keep.length === 0) throw new ImportError(root, `not a dataset: no PNG or JPEG images in the class folders (${ctx.problems.first ?? 'no files'})`)
   if (keep.length === 1) throw new ImportError(root, `only one class ('${keep[0]}') has images: a classifier needs at least two class folders`)
   return keep
 }

@@ -2,6 +2,7 @@
  * PNG and JPEG: sniffing by content, header-only size reading, decoding to HWC bytes with pure-JS
  * decoders (pngjs, jpeg-js; see docs/datasets.md for why not sharp), resizing and thumbnails.
  */
+import { crc32, inflateSync } from 'node:zlib'
 import { PNG } from 'pngjs'
 import jpeg from 'jpeg-js'
 
@@ -17,7 +18,7 @@ export interface ImageHeader {
 
 const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 /** a dataset image larger than this is a corrupt header, or nothing a small net should read */
-const MAX_PIXELS = 40_000_000
+export const MAX_PIXELS = 40_000_000
 
 export function sniffImage(buf: Uint8Array): ImageKind | null {
   if (buf.length >= 8 && PNG_SIG.every((b, i) => buf[i] === b)) return 'png'
@@ -85,15 +86,20 @@ export function decodeImage(buf: Uint8Array, header: ImageHeader, channels: 1 | 
   let rgba: Uint8Array
   let width: number
   let height: number
-  if (header.kind === 'png') {
-    const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength))
-    ;({ width, height } = png)
-    rgba = png.data
-  } else {
-    // tolerantDecoding off: a cut-short JPEG must fail, not come back half grey
-    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: 64, maxMemoryUsageInMB: 512 })
-    ;({ width, height } = img)
-    rgba = img.data
+  if (header.kind === 'png') checkPngChunks(buf)
+  try {
+    if (header.kind === 'png') {
+      const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength))
+      ;({ width, height } = png)
+      rgba = png.data
+    } else {
+      // tolerantDecoding off: a cut-short JPEG must fail, not come back half grey
+      const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: 64, maxMemoryUsageInMB: 512 })
+      ;({ width, height } = img)
+      rgba = img.data
+    }
+  } catch (err) {
+    throw new Error(decoderReason(err), { cause: err })
   }
   if (width !== header.width || height !== header.height)
     throw new Error(`decoded size ${width}×${height} differs from the header's ${header.width}×${header.height}`)
@@ -107,6 +113,61 @@ export function decodeImage(buf: Uint8Array, header: ImageHeader, channels: 1 | 
       out[3 * i + 2] = rgba[4 * i + 2]!
     }
   return out
+}
+
+/**
+ * Walks a PNG's chunks, checks each one's CRC and inflates the image data once with zlib's own
+ * checks. pngjs's synchronous reader misses both: a damaged chunk comes back as "unrecognised
+ * content at end of stream", and a corrupt deflate stream can come back as an image made of
+ * uninitialized memory (its own inflate loop does not see zlib's error in time).
+ */
+export function checkPngChunks(buf: Uint8Array): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const data: Uint8Array[] = []
+  for (let p = 8; ;) {
+    if (p + 12 > buf.length) throw new Error('the image data is cut short (no IEND chunk)')
+    const len = view.getUint32(p)
+    if (p + 12 + len > buf.length) throw new Error('the image data is cut short')
+    const type = Buffer.from(buf.subarray(p + 4, p + 8)).toString('latin1')
+    if (crc32(buf.subarray(p + 4, p + 8 + len)) !== view.getUint32(p + 8 + len))
+      throw new Error(`the checksum (CRC) of its ${/^[A-Za-z]{4}$/.test(type) ? type : 'first damaged'} chunk is wrong: the file is damaged`)
+    if (type === 'IDAT') data.push(buf.subarray(p + 8, p + 8 + len))
+    if (type === 'IEND') break
+    p += 12 + len
+  }
+  const [width, height, depth, colorType, interlace] = [view.getUint32(16), view.getUint32(20), buf[24]!, buf[25]!, buf[28]!]
+  const samples = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType] ?? 4
+  const rowBytes = ((width * samples * depth + 7) >> 3) + 1
+  const expected = interlace ? 0 : rowBytes * height
+  let inflated: Buffer
+  try {
+    inflated = inflateSync(Buffer.concat(data), expected ? { maxOutputLength: expected } : {})
+  } catch (err) {
+    // more data than the image needs is ignored by decoders: not damage
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return
+    throw new Error(/unexpected end/i.test((err as Error).message) ? 'the image data is cut short' : 'the compressed image data is corrupt', { cause: err })
+  }
+  if (inflated.length < expected) throw new Error('the image data is cut short')
+}
+
+/**
+ * What a decoder's exception means, in words: pngjs and jpeg-js throw their own internals
+ * (zlib codes, "Cannot read properties of undefined", stream states) that say nothing to a user.
+ */
+export function decoderReason(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err)
+  if (/crc/i.test(m)) return 'a chunk checksum (CRC) is wrong: the file is damaged'
+  if (/unrecognised content|unrecognized content/i.test(m)) return 'the compressed image data is corrupt'
+  if (/signature|SOI not found/i.test(m)) return 'the file signature is damaged'
+  if (/unexpected end|end of (file|input|stream)|waiting on finished|premature|truncat|buffer ?overrun|out of (range|bounds)/i.test(m))
+    return 'the image data is cut short'
+  if (/incorrect header check|invalid (distance|code|block|stored|literal)|too many length|zlib|inflate|Z_[A-Z]+/i.test(m))
+    return 'the compressed image data is corrupt'
+  if (/filter/i.test(m)) return 'a row has an unknown filter type: the file is damaged'
+  if (/bit ?depth|colou?r ?type|interlace|unsupported|not supported/i.test(m)) return 'uses a PNG/JPEG variant the decoder does not support'
+  if (/limit exceeded|maxResolution|maxMemory/i.test(m)) return 'too large to decode'
+  if (/marker|huffman|table|quantization|frame|scan|component/i.test(m)) return 'the JPEG structure is damaged'
+  return 'the image data cannot be decoded: the file is damaged'
 }
 
 /** Resizes HWC bytes: area average when shrinking, bilinear when growing. */
@@ -159,6 +220,8 @@ export function thumbnailDataUrl(pixels: Uint8Array, h: number, w: number, c: nu
   return `data:image/png;base64,${bytes.toString('base64')}`
 }
 
+const THUMB_SIDE = 64
+
 /** Collects the first image of each of the first few classes. */
 export class Thumbnails {
   readonly urls: string[] = []
@@ -167,6 +230,9 @@ export class Thumbnails {
   offer(label: number, pixels: Uint8Array, h: number, w: number, c: number): void {
     if (this.urls.length >= this.max || this.seen.has(label)) return
     this.seen.add(label)
-    this.urls.push(thumbnailDataUrl(pixels, h, w, c))
+    // a thumbnail is small whatever the images are: the record carries it as a data URL
+    const k = Math.min(1, THUMB_SIDE / Math.max(h, w))
+    const [th, tw] = [Math.max(1, Math.round(h * k)), Math.max(1, Math.round(w * k))]
+    this.urls.push(thumbnailDataUrl(k < 1 ? resizeImage(pixels, h, w, c, th, tw) : pixels, th, tw, c))
   }
 }

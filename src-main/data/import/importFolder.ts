@@ -8,20 +8,25 @@ import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import type { DatasetClassCount, DatasetImportOptions, DatasetInfo } from '../../contract/api'
-import { CacheWriter, readCacheMeta, type CacheMeta } from './cacheFile'
+import { ImportBudget } from './budget'
+import { CacheWriter, readCacheMeta, removeOrphanTemporaries, type CacheMeta } from './cacheFile'
 import { detectFormat } from './detect'
-import { ImportError, Problems, fmt, fsReason } from './errors'
+import { ImportCancelled, ImportError, Problems, fmt, fsReason } from './errors'
 import { Thumbnails } from './images'
 import { walkFolder } from './walk'
 
 /** bump when a reader's output changes, so old caches are not reused */
-export const PARSER_VERSION = 1
+export const PARSER_VERSION = 2
 
 export type ImportPhase = 'scanning' | 'reading' | 'writing' | 'done'
 
 export interface ImportContext {
   dataDir: string
   onProgress?: (phase: ImportPhase, done: number, total: number | null) => void
+  /** polled while reading (walk, every progress report): true stops the import and removes its temporaries */
+  cancelled?: () => boolean
+  /** names this import's temporary files (letters and digits), so a caller that stops it can remove them */
+  tempTag?: string
 }
 
 export interface ImportOutcome {
@@ -32,6 +37,10 @@ export interface ImportOutcome {
 }
 
 export const cacheFileOf = (dataDir: string, id: string) => join(dataDir, 'datasets', `${id.replace(/^ds:/, '')}.sldc`)
+export const cacheFolderOf = (dataDir: string) => join(dataDir, 'datasets')
+
+/** import options that change what is read (the cache key); the budget only decides whether */
+const keyOptions = ({ maxBytes: _budget, ...rest }: DatasetImportOptions) => rest
 
 /** Fatal errors name files by full path (one line must say where); warnings stay relative. */
 export async function importFolder(path: string, options: DatasetImportOptions, ctx: ImportContext): Promise<ImportOutcome> {
@@ -52,35 +61,55 @@ async function importResolved(dropped: string, options: DatasetImportOptions, ct
     throw new ImportError(dropped, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : fsReason(err))
   }
   if (!st.isDirectory()) throw new ImportError(dropped, 'is a file, not a folder: give the folder that holds the dataset')
-  const progress = ctx.onProgress ?? (() => {})
+  const report = ctx.onProgress ?? (() => {})
+  const checkCancelled = () => {
+    if (ctx.cancelled?.()) throw new ImportCancelled(dropped)
+  }
+  const progress = (phase: ImportPhase, done: number, total: number | null) => {
+    checkCancelled()
+    report(phase, done, total)
+  }
   const problems = new Problems()
   progress('scanning', 0, null)
-  const { root, walk, plan } = detectFormat(dropped, walkFolder(dropped, problems), problems)
+  const { root, walk, plan } = detectFormat(dropped, walkFolder(dropped, problems, checkCancelled), problems)
   const top = walk.files.filter((f) => !f.rel.includes('/'))
   const keyed = [...new Map([...plan.files, ...top].map((f) => [f.rel, f])).values()].sort((a, b) => (a.rel < b.rel ? -1 : 1))
   const contentKey = createHash('sha256')
-    .update(JSON.stringify({ v: PARSER_VERSION, format: plan.format, options: sortKeys(options), fashion: /fashion/i.test(root), dirs: walk.dirs }))
+    .update(JSON.stringify({ v: PARSER_VERSION, format: plan.format, options: sortKeys(keyOptions(options)), fashion: /fashion/i.test(root), dirs: walk.dirs }))
     .update(keyed.map((f) => `${f.rel}\0${f.size}\0${Math.round(f.mtimeMs)}`).join('\n'))
     .digest('hex')
   const id = `ds:${contentKey.slice(0, 16)}`
   const cacheFile = cacheFileOf(ctx.dataDir, id)
   const old = readCacheMeta(cacheFile)
   if (old && old.info.id === id) {
+    removeOrphanTemporaries(cacheFolderOf(ctx.dataDir))
     progress('done', old.trainCount + old.testCount, old.trainCount + old.testCount)
     return { info: withSize({ ...old.info, name: basename(root), path: root }, cacheFile), cached: true, contentKey, cacheFile }
   }
 
-  const writer = new CacheWriter(cacheFile)
+  const writer = new CacheWriter(cacheFile, ctx.tempTag)
   const thumbnails = new Thumbnails()
+  const budget = new ImportBudget(options.maxBytes, cacheFolderOf(ctx.dataDir))
   try {
-    const out = await plan.read({ root, options, problems, writer, thumbnails, progress: (d, t) => progress('reading', d, t) })
+    const out = await plan.read({ root, options, problems, writer, thumbnails, budget, progress: (d, t) => progress('reading', d, t) })
     progress('writing', writer.counts.train + writer.counts.test, writer.counts.train + writer.counts.test)
-    if (out.yTrain.length !== writer.counts.train || out.yTest.length !== writer.counts.test) throw new Error('labels and rows went out of step')
+    // a reader bug, not the folder's fault: said as such
+    if (out.yTrain.length !== writer.counts.train || out.yTest.length !== writer.counts.test)
+      throw new Error(`internal: ${fmt(out.yTrain.length + out.yTest.length)} labels for ${fmt(writer.counts.train + writer.counts.test)} rows`)
     for (const [split, n] of [
       ['train', out.yTrain.length],
       ['test', out.yTest.length],
     ] as const) {
-      if (n === 0) throw new ImportError(root, `the ${split} split is empty`)
+      if (n === 0) {
+        const total = out.yTrain.length + out.yTest.length
+        const why =
+          out.split && total < 2
+            ? `: ${fmt(total)} usable example${total === 1 ? ' is' : 's are'} too few to split`
+            : problems.first
+              ? ` (e.g. ${problems.first})`
+              : ''
+        throw new ImportError(root, `the ${split} split is empty${why}`)
+      }
     }
     const numClasses = out.task === 'regression' ? 1 : out.classNames.length
     const classes = out.task === 'regression' ? undefined : countClasses(out.classNames, out.yTrain as Int32Array, out.yTest as Int32Array)
@@ -120,8 +149,11 @@ async function importResolved(dropped: string, options: DatasetImportOptions, ct
       stats,
       info,
     }
+    checkCancelled()
     writer.finish(out.yTrain, out.yTest, meta)
-    progress('done', meta.trainCount + meta.testCount, meta.trainCount + meta.testCount)
+    // a killed earlier import of this folder (or any other) left its temporaries: they go now
+    removeOrphanTemporaries(cacheFolderOf(ctx.dataDir))
+    report('done', meta.trainCount + meta.testCount, meta.trainCount + meta.testCount)
     return { info: withSize(info, cacheFile), cached: false, contentKey, cacheFile }
   } catch (err) {
     writer.abort()

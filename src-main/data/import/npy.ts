@@ -3,10 +3,10 @@
  * split). Inputs: uint8 or float32, C order; labels: any small integer type or float32 (float
  * values that are not all integers make a regression target).
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, readSync } from 'node:fs'
 import { ImportError, fmt, fsReason } from './errors'
-import { type FormatPlan, type ReadContext, type ReadOutcome, genericNames, namesFromFile, readHead, splitOfName } from './reader'
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, splitMask } from './split'
+import { type FormatPlan, type ReadContext, type ReadOutcome, genericNames, namesFromFile, openRegular, readHead, splitOfName } from './reader'
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, growFloat, growInt, splitMask } from './split'
 import type { FileEntry } from './walk'
 
 const MAGIC = '\x93NUMPY'
@@ -55,7 +55,7 @@ export function parseNpyHeader(head: Uint8Array, fileSize: number): NpyHeader {
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number)
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`malformed shape (${shapeText})`)
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`malformed shape (${shapeText})`)
   const dataOffset = start + len
   const need = shape.reduce((a, b) => a * b, 1) * item.bytes
   if (fileSize - dataOffset < need)
@@ -112,6 +112,9 @@ export function planNpy(top: FileEntry[], all: FileEntry[]): FormatPlan | null {
         `holds ${fmt(x.header.shape[0] ?? 0)} examples but ${y.entry.rel} holds ${fmt(y.header.shape[0] ?? 0)} labels: the counts must agree`,
       )
     if (x.header.shape.length < 2) throw new ImportError(x.entry.rel, `inputs must be (N, features) or (N, H, W[, C]), not (${x.header.shape.join(', ')})`)
+    if (x.header.shape.slice(1).some((d) => d === 0))
+      throw new ImportError(x.entry.rel, `shape (${x.header.shape.join(', ')}) has a zero-sized dimension: the examples hold no values`)
+    if (x.header.shape[0] === 0) throw new ImportError(x.entry.rel, `shape (${x.header.shape.join(', ')}) holds no examples`)
     return { split, x, y }
   })
   const base = pairs[0]!.x
@@ -160,6 +163,45 @@ function readLabels(f: NpyFile): Float64Array {
   return out
 }
 
+/** Class labels, or a regression target: decided by the labels' type and values and the `task` option. */
+function chooseTask(ctx: ReadContext, pairs: { y: NpyFile }[], labels: Float64Array[]): { regression: boolean; numClasses: number } {
+  const ask = 'say which with the import option task (CLI --task classification|regression)'
+  let max = 0
+  type Found = { file: string; i: number; v: number }
+  let negative = null as Found | null
+  let fraction = null as Found | null
+  labels.forEach((l, k) => {
+    const file = pairs[k]!.y.entry.rel
+    for (let i = 0; i < l.length; i++) {
+      const v = l[i]!
+      // NaN or infinity is never a class and never a target a loss can use
+      if (!Number.isFinite(v)) throw new ImportError(file, `label ${fmt(i)} is ${v}: labels must be finite numbers`)
+      if (v < 0) negative ??= { file, i, v }
+      if (!Number.isInteger(v)) fraction ??= { file, i, v }
+      if (v > max) max = v
+    }
+  })
+  const task = ctx.options.task
+  if (task === 'regression') return { regression: true, numClasses: 1 }
+  if (task === 'classification') {
+    const bad = negative ?? fraction
+    if (bad) throw new ImportError(bad.file, `label ${fmt(bad.i)} is ${bad.v}, but class labels must be 0, 1, 2, … (task classification)`)
+    if (max >= MAX_NPY_CLASSES) throw new ImportError(pairs[0]!.y.entry.rel, `labels go up to ${fmt(max)}: at most ${fmt(MAX_NPY_CLASSES)} classes`)
+    return { regression: false, numClasses: max + 1 }
+  }
+  if (fraction) return { regression: true, numClasses: 1 }
+  // whole numbers: classes, unless they are negative or too many to be classes (then ask)
+  if (negative)
+    throw new ImportError(negative.file, `label ${fmt(negative.i)} is ${negative.v}: class labels must be 0, 1, 2, …; if these are regression targets, ${ask}`)
+  if (max >= MAX_AUTO_CLASSES)
+    throw new ImportError(pairs[0]!.y.entry.rel, `labels are whole numbers up to ${fmt(max)}: ${fmt(max + 1)} classes, or a regression target? ${ask}`)
+  return { regression: false, numClasses: max + 1 }
+}
+
+/** integer labels above this are not taken for classes without task: 'classification' */
+const MAX_AUTO_CLASSES = 1000
+const MAX_NPY_CLASSES = 100_000
+
 async function readNpy(
   ctx: ReadContext,
   pairs: { split: 'train' | 'test' | null; x: NpyFile; y: NpyFile }[],
@@ -170,17 +212,22 @@ async function readNpy(
   const feat = inputShape.reduce((a, b) => a * b, 1)
   const channels = inputShape.length === 3 ? inputShape[2]! : feat
   const isImage = inputShape.length === 3
+  for (const p of pairs) {
+    const n = p.x.header.shape[0]!
+    ctx.budget.claim({
+      file: p.x.entry.rel,
+      what: `${fmt(n)} examples of ${inputShape.join('×')} ${float ? 'float32' : 'uint8'}`,
+      bytes: n * (feat * (float ? 4 : 1) + 4),
+      examples: n,
+    })
+  }
   const labels = pairs.map((p) => readLabels(p.y))
-  const allLabels = labels.flatMap((l) => Array.from(l))
-  const integer = allLabels.every((v) => Number.isInteger(v) && v >= 0)
-  const numClasses = integer ? allLabels.reduce((m, v) => Math.max(m, v), 0) + 1 : 1
-  const regression = !integer || numClasses > 1000
-  if (!regression && allLabels.some((v) => v < 0)) throw new ImportError(pairs[0]!.y.entry.rel, 'class labels must be 0, 1, 2, …')
+  const { regression, numClasses } = chooseTask(ctx, pairs, labels)
   const seed = ctx.options.splitSeed ?? DEFAULT_SPLIT_SEED
   const fraction = ctx.options.testFraction ?? DEFAULT_TEST_FRACTION
   const total = labels.reduce((s, l) => s + l.length, 0)
-  const yTrain: number[] = []
-  const yTest: number[] = []
+  const yTrain = regression ? growFloat() : growInt()
+  const yTest = regression ? growFloat() : growInt()
   ctx.writer.begin(float ? 'float32' : 'uint8', feat, channels)
   let done = 0
   for (const [pi, p] of pairs.entries()) {
@@ -189,16 +236,16 @@ async function readNpy(
     const rowBytes = feat * (float ? 4 : 1)
     const perRead = Math.max(1, Math.floor((4 << 20) / rowBytes))
     const buf = new Uint8Array(perRead * rowBytes)
-    let fd: number
-    try {
-      fd = openSync(p.x.entry.abs, 'r')
-    } catch (err) {
-      throw new ImportError(p.x.entry.rel, fsReason(err))
-    }
+    const fd = openRegular(p.x.entry)
     try {
       for (let r0 = 0; r0 < n; r0 += perRead) {
         const k = Math.min(perRead, n - r0)
-        const got = readSync(fd, buf, 0, k * rowBytes, p.x.header.dataOffset + r0 * rowBytes)
+        let got: number
+        try {
+          got = readSync(fd, buf, 0, k * rowBytes, p.x.header.dataOffset + r0 * rowBytes)
+        } catch (err) {
+          throw new ImportError(p.x.entry.rel, fsReason(err))
+        }
         if (got < k * rowBytes) throw new ImportError(p.x.entry.rel, 'shrank while being read')
         const rows = float ? new Float32Array(buf.buffer.slice(0, k * rowBytes)) : buf.subarray(0, k * rowBytes)
         for (let r = 0; r < k; r++) {
@@ -226,8 +273,8 @@ async function readNpy(
     task: regression ? 'regression' : 'classification',
     inputShape,
     classNames: regression ? [] : (namesFromFile(all, ['classes.txt', 'labels.txt', 'class_names.txt'], numClasses) ?? genericNames(numClasses)),
-    yTrain: regression ? Float32Array.from(yTrain) : Int32Array.from(yTrain),
-    yTest: regression ? Float32Array.from(yTest) : Int32Array.from(yTest),
+    yTrain: yTrain.toArray(),
+    yTest: yTest.toArray(),
     split: pairs[0]!.split ? null : { seed, testFraction: fraction },
     detail: `NumPy ${float ? 'float32' : 'uint8'}`,
   }

@@ -2,8 +2,9 @@
  * What every format reader gets and gives: readers stream rows into the CacheWriter and return
  * labels and shapes; the orchestrator (importFolder.ts) turns that into the dataset record.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import type { DatasetFormat, DatasetImportOptions } from '../../contract/api'
+import type { ImportBudget } from './budget'
 import type { CacheWriter } from './cacheFile'
 import { ImportError, fsReason, type Problems } from './errors'
 import type { Thumbnails } from './images'
@@ -15,6 +16,9 @@ export interface ReadContext {
   problems: Problems
   writer: CacheWriter
   thumbnails: Thumbnails
+  /** claims are checked here before the data behind them is read */
+  budget: ImportBudget
+  /** reports progress; throws ImportCancelled once the import is cancelled */
   progress(done: number, total: number | null): void
 }
 
@@ -37,14 +41,33 @@ export interface FormatPlan {
   read(ctx: ReadContext): Promise<ReadOutcome>
 }
 
-/** First `n` bytes of a file (fewer if it is shorter); ImportError naming it if unreadable. */
-export function readHead(entry: FileEntry, n: number): Buffer {
+/**
+ * Opens a file of the dropped folder for reading; ImportError naming it unless it is a regular
+ * file. Non-blocking, so a FIFO swapped in after the walk cannot hang the import in open().
+ */
+export function openRegular(entry: FileEntry): number {
   let fd: number
   try {
-    fd = openSync(entry.abs, 'r')
+    fd = openSync(entry.abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   } catch (err) {
     throw new ImportError(entry.rel, fsReason(err))
   }
+  let regular = false
+  try {
+    regular = fstatSync(fd).isFile()
+  } catch {
+    // reported below
+  }
+  if (!regular) {
+    closeSync(fd)
+    throw new ImportError(entry.rel, 'is not a regular file (a pipe, socket or device)')
+  }
+  return fd
+}
+
+/** First `n` bytes of a file (fewer if it is shorter); ImportError naming it if unreadable. */
+export function readHead(entry: FileEntry, n: number): Buffer {
+  const fd = openRegular(entry)
   try {
     const buf = Buffer.alloc(Math.min(n, entry.size))
     let got = 0

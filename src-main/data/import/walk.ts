@@ -6,7 +6,7 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
-import { Problems, fsReason } from './errors'
+import { ImportError, Problems, fmt, fsReason } from './errors'
 
 export interface FileEntry {
   /** path relative to the dropped folder, '/'-separated */
@@ -25,13 +25,21 @@ export interface Walk {
   /** folders (rel) that exist, including empty ones: class folders may be empty */
   dirs: string[]
   ignored: number
+  /** folders that could not be listed ('rel: reason'), so an empty result can say why */
+  unreadable: string[]
 }
 
-export function walkFolder(root: string, problems: Problems): Walk {
+/**
+ * `tick` is called every few hundred entries (cancellation checks). An unreadable dropped folder
+ * is fatal (it is not an empty one); unreadable folders below it are reported and skipped.
+ */
+export function walkFolder(root: string, problems: Problems, tick: () => void = () => {}): Walk {
   const files: FileEntry[] = []
   const dirs: string[] = []
   const seen = new Set<string>()
   let ignored = 0
+  let entries = 0
+  const unreadable: string[] = []
   let top: string
   try {
     top = realpathSync(root)
@@ -45,7 +53,9 @@ export function walkFolder(root: string, problems: Problems): Walk {
     try {
       real = realpathSync(abs)
     } catch (err) {
-      problems.warn(rel || '.', `${fsReason(err)}; skipped`)
+      if (!rel) throw new ImportError(root, fsReason(err))
+      problems.warn(rel, `${fsReason(err)}; skipped`)
+      unreadable.push(`${rel}: ${fsReason(err)}`)
       return
     }
     if (!inside(real)) {
@@ -61,7 +71,9 @@ export function walkFolder(root: string, problems: Problems): Walk {
     try {
       names = readdirSync(abs).sort(byName)
     } catch (err) {
-      problems.warn(rel || '.', `${fsReason(err)}; skipped`)
+      if (!rel) throw new ImportError(root, fsReason(err).replace(/^cannot be read/, 'the folder cannot be read'))
+      problems.warn(rel, `${fsReason(err)}; skipped`)
+      unreadable.push(`${rel}: ${fsReason(err)}`)
       return
     }
     if (rel) dirs.push(rel)
@@ -70,6 +82,7 @@ export function walkFolder(root: string, problems: Problems): Walk {
         ignored++
         continue
       }
+      if (++entries % 512 === 0) tick()
       const childAbs = join(abs, name)
       const childRel = rel ? `${rel}/${name}` : name
       let st
@@ -87,17 +100,22 @@ export function walkFolder(root: string, problems: Problems): Walk {
         if (depth + 1 > MAX_DEPTH) problems.warn(childRel, `deeper than ${MAX_DEPTH} folders; skipped`)
         else visit(childAbs, childRel, depth + 1)
       } else if (st.isFile()) {
-        if (files.length >= MAX_FILES) throw new Error(`more than ${MAX_FILES} files under ${root}`)
+        if (files.length >= MAX_FILES) throw new ImportError(root, `holds more than ${fmt(MAX_FILES)} files: more than a dataset folder this import reads`)
         files.push({ rel: childRel, abs: childAbs, size: st.size, mtimeMs: st.mtimeMs })
+      } else {
+        // never opened: reading a FIFO blocks until someone writes to it, a device never ends
+        problems.warn(childRel, `is not a regular file (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'}); skipped`)
       }
     }
   }
   visit(root, '', 0)
   if (ignored) problems.note(`ignored ${ignored} hidden or system files (.DS_Store and the like)`)
-  return { files, dirs, ignored }
+  return { files, dirs, ignored, unreadable }
 }
 
-/** natural order: img2 before img10, class names as people sort them */
+const collator = new Intl.Collator('en', { numeric: true })
+
+/** natural order: img2 before img10, class names as people sort them (one collator: localeCompare builds one per call) */
 export function byName(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true })
+  return collator.compare(a, b)
 }

@@ -9,7 +9,7 @@ export type RunData = ClassificationDataset & TrainData
 
 /** The dataset's facts for the plan, and its data where the trainer can train on it (classification). */
 export function loadRunData(config: RunConfig, dataDir: string | undefined): { facts: RunFacts; data: RunData | null } {
-  const loaded = loadDataset(config.dataset, config.seed, { dataDir })
+  const loaded = loadDataset(config.dataset, config.seed, { dataDir, trainLimit: config.trainLimit, testLimit: config.testLimit })
   if (loaded.task !== 'classification') return { facts: { task: loaded.task, trainImages: loaded.yTrain.length }, data: null }
   const data = limit(loaded, config)
   return { facts: { task: 'classification', trainImages: data.yTrain.length }, data: { ...data, featureSize: data.inputShape.reduce((a, b) => a * b, 1) } }

@@ -15,6 +15,11 @@ export function resizeOffer(message: string): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : null
 }
 
+/** Whether an import error is the answer to our own Cancel (datasets.cancel), not a problem. */
+export function wasCancelled(message: string): boolean {
+  return /: the import was cancelled$/.test(message)
+}
+
 type Progress = Extract<ApiEvent, { type: 'dataset:progress' }>
 
 export function progressText(e: Progress): string {
