@@ -46,13 +46,36 @@ export function parseFlags<T extends FlagSpec>(
   argv: string[],
   options: T,
 ): { values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
+  let parsed
   try {
     // allowNegative: a boolean field's flag also has its --no- form
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, allowNegative: true, strict: true })
-    return { values: values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }, positionals }
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, allowNegative: true, strict: true })
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err))
+    // Node's messages run over several lines; the CLI's errors are one line.
+    throw new UsageError((err instanceof Error ? err.message : String(err)).split('\n')[0]!)
   }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === '') throw new UsageError(`--${name}: empty value`)
+  }
+  return { values: parsed.values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }, positionals: parsed.positionals }
+}
+
+/**
+ * `--ratio -1` reaches the flag's own range check ("--ratio: must be ≥ 0") instead of Node's
+ * "argument is ambiguous": a value flag followed by a negative number takes it as its value.
+ */
+function joinNegativeValues(argv: string[], options: FlagSpec): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null
+    const next = argv[i + 1]
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${a}=${next}`)
+      i++
+    } else out.push(a)
+  }
+  return out
 }
 
 function number(flag: string, raw: string | undefined): number | undefined {

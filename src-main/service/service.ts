@@ -3,6 +3,7 @@
  * Runs wait in a FIFO queue; the trainer's messages are persisted here (the only writer of the
  * database) and re-published as API events to every transport.
  */
+import { checkRunnable } from './runnable'
 import { inspectModel } from './inspect'
 import { randomBytes } from 'node:crypto'
 import {
@@ -148,12 +149,17 @@ export class SplineLabService implements SplineLabApi {
       }
     },
     'runs.start': ({ config }) => {
+      checkRunnable(config, this.datasets.list())
       const runId = this.enqueue(config)
       return { runId, status: this.store.getSummary(runId)!.status }
     },
     'runs.sweep': (request) => {
       const sweepId = `sweep-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`
-      const runIds = expandSweep(request).map((config) => this.enqueue(config, sweepId))
+      const configs = expandSweep(request)
+      const datasets = this.datasets.list()
+      // every run of the grid checked before any is queued: a sweep starts whole or not at all
+      configs.forEach((config) => checkRunnable(config, datasets))
+      const runIds = configs.map((config) => this.enqueue(config, sweepId))
       return { sweepId, runIds }
     },
     'runs.cancel': ({ runId }) => {
