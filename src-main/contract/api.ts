@@ -4,7 +4,7 @@
  * every request crossing a process boundary is parsed with `requestSchemas` first.
  */
 import { z } from 'zod'
-import { METHODS, MODELS, RunConfigSchema, type RunConfig } from './runConfig'
+import { METHODS, MODELS, RunConfigSchema, type ResolvedDefaults, type RunConfig } from './runConfig'
 import { CRITERIA } from './criteria'
 import type { ArchSpec, CostSummary } from './arch'
 import type { BackendInfo } from './backend'
@@ -55,6 +55,10 @@ export interface RunSummary {
   sweepId: string | null
   /** place in this process's trainer queue while queued (1 = next); null/absent otherwise */
   queuePosition?: number | null
+  /** the run's config (the comparison views group runs by it) */
+  config?: RunConfig
+  /** the defaults its plan resolved (null until it started, and for runs from before they were stored) */
+  resolved?: ResolvedDefaults | null
 }
 
 export interface EpochMetrics {
@@ -101,12 +105,17 @@ export interface RunDetail {
   costsBefore: CostSummary | null
   costsAfter: CostSummary | null
   pruning: PruningInfo | null
+  /** the defaults its plan resolved (null until it started, and for runs from before they were stored) */
+  resolved: ResolvedDefaults | null
 }
 
 export interface PruningInfo {
   criterion: string
   scope: 'layerwise' | 'global'
+  /** the ratio the criterion's selection ran at (solved for the MACs target, when there is one) */
   ratio: number
+  /** the MACs per image the prune step aimed at (budget 'macs' / targetMacs) */
+  targetMacs?: number
   P: number
   /** dense epochs trained when the ticket was pruned */
   atEpoch: number

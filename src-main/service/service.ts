@@ -23,6 +23,7 @@ import {
 import { defaultDataDir } from './dataDir'
 import { DatasetCatalog } from './datasets'
 import { countCosts } from '../core/flops'
+import { PlanError, buildRunPlan } from '../core/plan'
 import { defaultRunName, expandSweep } from './sweep'
 import type { RunStore } from '../store/runStore'
 import type { Trainer } from '../worker/trainerClient'
@@ -135,7 +136,10 @@ export class SplineLabService implements SplineLabApi {
     },
     'runs.sweep': (request) => {
       const sweepId = `sweep-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`
-      const runIds = expandSweep(request).map((config) => this.enqueue(config, sweepId))
+      const configs = expandSweep(request)
+      // every cell is checked before any is queued: a bad grid queues nothing
+      for (const config of configs) this.checkPlan(config)
+      const runIds = configs.map((config) => this.enqueue(config, sweepId))
       return { sweepId, runIds }
     },
     'runs.cancel': ({ runId }) => {
@@ -200,8 +204,30 @@ export class SplineLabService implements SplineLabApi {
       ),
   }
 
-  private enqueue(config: RunConfig, sweepId?: string): string {
+  /**
+   * Refuses a config whose plan cannot be built (a MACs target below one channel per layer,
+   * augmentation of 2-D data, …) as `config.<field>: why`, before it is queued.
+   */
+  private checkPlan(config: RunConfig): void {
     this.datasets.requireTrainable(config.dataset)
+    const info = this.datasets.list().find((d) => d.id === config.dataset)
+    if (!info) return
+    const facts = {
+      task: info.task ?? ('classification' as const),
+      trainImages: Math.min(config.trainLimit ?? info.trainCount, info.trainCount),
+      inputShape: info.inputShape,
+      numClasses: info.numClasses,
+    }
+    try {
+      buildRunPlan(config, facts)
+    } catch (err) {
+      // other refusals (a regression dataset) stay the trainer's: the run fails with the reason, as before
+      if (err instanceof PlanError) throw new ApiError('bad-request', `config.${err.message}`)
+    }
+  }
+
+  private enqueue(config: RunConfig, sweepId?: string): string {
+    this.checkPlan(config)
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
     this.store.createRun({ id: runId, name: config.name || defaultRunName(config), config, createdAt: this.iso(), sweepId, owner: this.owner })
     this.queue.push({ runId, config })
@@ -248,7 +274,8 @@ export class SplineLabService implements SplineLabApi {
         this.active = null
         return
       case 'started':
-        if (this.guard.save(m.runId, () => this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch))) this.publishStatus(m.runId)
+        if (this.guard.save(m.runId, () => this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch, m.resolved)))
+          this.publishStatus(m.runId)
         return
       case 'epoch': {
         if (this.guard.unsaved.has(m.runId)) return
