@@ -141,6 +141,9 @@ export interface ProbeInfo {
 
 //#region methods
 
+/** the sweep's equal-cost modes (runs.sweep `equalMacs`) */
+export const EQUAL_MACS = ['layerwise', 'target'] as const
+
 export const requestSchemas = {
   'runs.list': z.object({}).strict(),
   'runs.get': z.object({ runId: z.string().min(1).max(64) }).strict(),
@@ -159,6 +162,11 @@ export const requestSchemas = {
       criteria: z.array(z.enum(CRITERIA)).min(1).max(CRITERIA.length).optional(),
       Ps: z.array(z.number().min(0).max(1)).min(1).max(11).optional(),
       name: z.string().trim().max(120).optional(),
+      /**
+       * every criterion at the same pruned MACs per ratio: 'layerwise' prunes round(ratio·C) of every
+       * layer (identical widths), 'target' solves each run's ratio for the MACs layerwise pruning leaves (budget macs)
+       */
+      equalMacs: z.enum(EQUAL_MACS, { message: `must be one of ${EQUAL_MACS.join(', ')}` }).optional(),
     })
     .strict(),
   'datasets.list': z.object({}).strict(),

@@ -35,7 +35,7 @@ describe('gradient criteria on wasm', () => {
     net.dispose()
   })
 
-  it('a PreResNet with selectable block inputs trains (the selection has a gradient here)', () => {
+  it('a PreResNet with selectable block inputs trains (the selection has a gradient here)', async () => {
     const spec = buildSpec('preresnet20', [8, 8, 3], 3, { width: 0.25, pruneInputs: true })
     const b = spec.layers.find((l) => l.kind === 'bottleneck' && l.name === 'layer2.0')!
     ;(b as { select?: number[] }).select = [0, 2, 5]
@@ -43,7 +43,7 @@ describe('gradient criteria on wasm', () => {
     const data = randomData([8, 8, 3], 3, 16, 2)
     const opt = new SgdMomentum({ lr: 0.05, momentum: 0.9, weightDecay: 0, bnL1: 0 })
     const w0 = Array.from(net.param('layer1.1.conv3.weight').dataSync())
-    const r = localStep(net, opt, data.featureSize, 3).run(data.x, data.y, 16)
+    const r = await localStep(net, opt, data.featureSize, 3).run(data.x, data.y, 16)
     expect(Number.isFinite(r.loss)).toBe(true)
     expect(Array.from(net.param('layer1.1.conv3.weight').dataSync())).not.toEqual(w0)
     opt.dispose()

@@ -177,6 +177,7 @@ export function retrainPhase(config: RunConfig, facts: RunFacts, o: TrainOptions
  * Refuses a criterion that scores producing filters on block-input selections (pruneInputs).
  */
 export function prunePhase(config: RunConfig, facts: RunFacts, criterion: CriterionId, codesFrom: 'last-recorded' | 'init'): PrunePhase {
+  if (config.pruneInputs) initialSpec(config, facts) // refuses pruneInputs on a family without block inputs
   if (config.pruneInputs && criterionNeeds(criterion, 'producer-weight'))
     throw new PlanError(
       'criterion',

@@ -36,9 +36,8 @@ export function solveForMacs(spec: ArchSpec, select: (ratio: number) => Selectio
   let hi = MAX_RATIO
   const top = macsAt(hi)
   consider(top)
-  if (best.macs > target) {
-    // above the target even at the highest ratio (the criterion's floor): as close as it gets
-  } else {
+  // above the target even at the highest ratio (the criterion's floor): `top` is as close as it gets
+  if (top.macs <= target) {
     for (let i = 0; i < STEPS && Math.abs(best.macs - target) > tolerance * target; i++) {
       const mid = (lo + hi) / 2
       const c = macsAt(mid)
