@@ -92,6 +92,13 @@ export interface AggregateOptions {
   pool?: readonly string[]
 }
 
+/**
+ * Fields a criterion brings with it (P of the spline criterion, network slimming's BN-L1): a
+ * series and its baseline may differ in these and nothing else, and labels name them only where
+ * they differ within one criterion.
+ */
+const CRITERION_FIELDS = ['criterion', 'P', 'bnL1']
+
 /** method · criterion, the base of a series' name */
 export function seriesKey(run: Pick<RunSummary, 'method' | 'criterion'>): string {
   return run.method === 'dense' || !run.criterion ? run.method : `${run.method} · ${run.criterion}`
@@ -196,9 +203,13 @@ export function aggregate(inputs: readonly AggregateInput[], x: XMetric, options
     list.map((g) => g.config),
     ['method', 'criterion'],
   )
+  // named in a series' label: what differs within one method · criterion, or across them but is not the criterion's own (slimming's BN-L1)
+  const bases = [...new Set(list.map((g) => g.base))]
+  const within = new Set(bases.flatMap((b) => differing(list.filter((g) => g.base === b).map((g) => g.config), [])))
+  const labelled = varying.filter((k) => within.has(k) || !CRITERION_FIELDS.includes(k))
   const series: AggregateSeries[] = list
     .map((g) => {
-      const extra = label(g.config, varying)
+      const extra = label(g.config, labelled)
       return {
         key: extra ? `${g.base} · ${extra}` : g.base,
         base: g.base,
@@ -294,8 +305,6 @@ export function pairedDifferences(agg: Aggregate, baseline: string): PairedPoint
   return out
 }
 
-/** Fields a criterion brings with it: a series and its baseline may differ in these and nothing else. */
-const CRITERION_FIELDS = ['criterion', 'P']
 
 /** The series with `criterion` that agrees with `s` on everything but the criterion's own fields, or null. */
 export function matchingBaseline(agg: Aggregate, s: AggregateSeries, criterion: string): AggregateSeries | null {

@@ -39,7 +39,7 @@ function section(agg: Aggregate): string[] {
       const m = macs.length ? formatCount(macs.reduce((a, b) => a + b, 0) / macs.length) : '–'
       lines.push(`| ${cell(s.key)} | ${at(p.at)} | ${m} | ${pct(p.y)}${p.n > 1 ? ` ± ${pct(p.yStd)}` : ''} | ${p.n} |`)
     }
-  for (const d of agg.denseRefs) lines.push(`| ${cell(d.key)} | – | – | ${pct(d.y)}${d.n > 1 ? ` ± ${pct(d.yStd)}` : ''} | ${d.n} |`)
+  for (const d of agg.denseRefs) lines.push(`| ${cell(d.key)} | – | ${formatCount(d.x)} | ${pct(d.y)}${d.n > 1 ? ` ± ${pct(d.yStd)}` : ''} | ${d.n} |`)
   for (const baseline of ['random', 'l1']) {
     const rows = pairedAgainst(agg, baseline)
     if (!rows.length) continue
