@@ -205,7 +205,14 @@ export function aggregate(inputs: readonly AggregateInput[], x: XMetric, options
   )
   // named in a series' label: what differs within one method · criterion, or across them but is not the criterion's own (slimming's BN-L1)
   const bases = [...new Set(list.map((g) => g.base))]
-  const within = new Set(bases.flatMap((b) => differing(list.filter((g) => g.base === b).map((g) => g.config), [])))
+  const within = new Set(
+    bases.flatMap((b) =>
+      differing(
+        list.filter((g) => g.base === b).map((g) => g.config),
+        [],
+      ),
+    ),
+  )
   const labelled = varying.filter((k) => within.has(k) || !CRITERION_FIELDS.includes(k))
   const series: AggregateSeries[] = list
     .map((g) => {
@@ -304,7 +311,6 @@ export function pairedDifferences(agg: Aggregate, baseline: string): PairedPoint
   }
   return out
 }
-
 
 /** The series with `criterion` that agrees with `s` on everything but the criterion's own fields, or null. */
 export function matchingBaseline(agg: Aggregate, s: AggregateSeries, criterion: string): AggregateSeries | null {

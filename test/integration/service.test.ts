@@ -108,9 +108,9 @@ describe('service + trainer worker + store', () => {
     await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', augment: 'crop-flip' } })).rejects.toThrow(
       "config.augment: crop-flip needs image data (H×W×C); dataset 'builtin:xshape' has [2] inputs",
     )
-    await expect(
-      ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', method: 'prune-after', targetMacs: 2 } }),
-    ).rejects.toThrow(/^config\.targetMacs: 2 MACs is below the smallest mlp that keeps one channel per layer/)
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', method: 'prune-after', targetMacs: 2 } })).rejects.toThrow(
+      /^config\.targetMacs: 2 MACs is below the smallest mlp that keeps one channel per layer/,
+    )
     await expect(
       ctx.service.call('runs.sweep', {
         config: { dataset: 'builtin:xshape', model: 'mlp', targetMacs: 2 },
