@@ -24,7 +24,10 @@ commands:
   run     [run flags] [--db FILE] [--json] [--events]
                                      train one run (dense, spline-eb, eb-bn, prune-after, prune-at-init)
   sweep   --methods a,b --ratios 0.3,0.5,0.7 --seeds 3 [--criteria c,d] [--Ps 0,0.5,1]
-          [run flags] [--db FILE] [--json]                     a grid of runs under one sweep id
+          [--equal-macs layerwise|target] [run flags] [--db FILE] [--json]
+                                     a grid of runs under one sweep id; --equal-macs: every criterion
+                                     at the same MACs per ratio (layerwise widths, or each run's ratio
+                                     solved for the MACs of layerwise pruning)
   inspect --model M --input H,W,C --classes K [--width X] [--json]   MACs, FLOPs, params per layer
   ${IMPORT_USAGE}
                                      import a dataset folder (IDX, CIFAR, images, CSV, .npy); --dataset takes folders too

@@ -2,7 +2,7 @@
  * `run` and `sweep`: queue runs on a service, follow them with a progress bar (or silently with
  * --json), and print the results. Ctrl-C cancels the runs in flight.
  */
-import { CRITERIA, METHODS, backendLabel, type ApiEvent, type BackendInfo, type RunSummary } from '../contract/api'
+import { CRITERIA, EQUAL_MACS, METHODS, backendLabel, type ApiEvent, type BackendInfo, type RunSummary } from '../contract/api'
 import type { SplineLabService } from '../service/service'
 import { resolveDatasetFlag } from './importCommand'
 import { RUN_FLAGS, UsageError, numberList, parseFlags, runConfigFromFlags } from './args'
@@ -163,6 +163,7 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     seeds: { type: 'string' },
     criteria: { type: 'string' },
     Ps: { type: 'string' },
+    'equal-macs': { type: 'string' },
   } as const
   const { values, positionals } = parseFlags(argv, flags) as { values: Flags; positionals: string[] }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`)
@@ -187,6 +188,7 @@ export async function cmdSweep(argv: string[]): Promise<number> {
     criteria: list('criteria', CRITERIA) as (typeof CRITERIA)[number][] | undefined,
     Ps: numberList('Ps', values.Ps as string | undefined),
     name: values.name as string | undefined,
+    equalMacs: list('equal-macs', EQUAL_MACS)?.[0] as (typeof EQUAL_MACS)[number] | undefined,
   }
   const json = values.json === true
   const started = Date.now()

@@ -12,130 +12,31 @@ import {
   valueToText,
   type AnyField,
   type EpochMetrics,
+  type ResolvedDefaults,
   type RunConfig,
-  type RunSummary,
 } from '../contract/api'
+import { appliedConfig } from './appliedConfig'
 
-//#region statistics
-
-export function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
-}
-
-/** sample standard deviation (n − 1); 0 for a single value, so one seed draws no error bar */
-export function std(xs: readonly number[]): number {
-  if (xs.length < 2) return 0
-  const m = mean(xs)
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
-}
-
-//#endregion
-
-//#region FLOPs vs accuracy, accuracy vs ratio / P
-
-export type XMetric = 'trainFlops' | 'macs' | 'ratio' | 'P'
-
-/** one method + criterion (a line in the charts) */
-export function seriesKey(run: Pick<RunSummary, 'method' | 'criterion'>): string {
-  return run.method === 'dense' || !run.criterion ? run.method : `${run.method} · ${run.criterion}`
-}
-
-export interface AggregatePoint {
-  /** the ratio (or P) shared by the runs of this point */
-  at: number
-  x: number
-  y: number
-  /** spread over seeds */
-  xStd: number
-  yStd: number
-  n: number
-  runIds: string[]
-}
-
-export interface AggregateSeries {
-  key: string
-  points: AggregatePoint[]
-}
-
-export interface RunPoint {
-  id: string
-  name: string
-  key: string
-  x: number
-  y: number
-  ratio: number | null
-  seed?: number
-}
-
-export interface Aggregate {
-  series: AggregateSeries[]
-  /** mean over the dense runs' seeds, the reference line */
-  dense: { x: number; y: number; yStd: number; n: number; runIds: string[] } | null
-  points: RunPoint[]
-}
-
-export interface AggregateInput {
-  summary: RunSummary
-  /** needed only for x = 'P' (the list has no P) */
-  P?: number
-  seed?: number
-}
-
-/**
- * Groups runs into one series per method + criterion; within a series the runs of one ratio
- * (or one P when `by` is 'P') are one point: mean x, mean accuracy, spread over seeds.
- * Dense runs become the reference (no ratio).
- */
-export function aggregate(inputs: readonly AggregateInput[], x: XMetric, by: 'ratio' | 'P' = x === 'P' ? 'P' : 'ratio'): Aggregate {
-  const xOf = (i: AggregateInput): number | null => {
-    const s = i.summary
-    if (x === 'ratio') return s.ratio
-    if (x === 'P') return i.P ?? null
-    return s[x]
-  }
-  const done = inputs.filter((i) => i.summary.status === 'finished' && i.summary.testAccuracy != null)
-  const points: RunPoint[] = []
-  const groups = new Map<string, Map<number, AggregateInput[]>>()
-  const dense: AggregateInput[] = []
-  for (const input of done) {
-    const s = input.summary
-    const xv = xOf(input)
-    if (s.method === 'dense') {
-      dense.push(input)
-      if (xv != null && x !== 'ratio' && x !== 'P')
-        points.push({ id: s.id, name: s.name, key: 'dense', x: xv, y: s.testAccuracy!, ratio: null, seed: input.seed })
-      continue
-    }
-    const at = by === 'P' ? input.P : s.ratio
-    if (xv == null || at == null || !Number.isFinite(xv)) continue
-    const key = seriesKey(s)
-    points.push({ id: s.id, name: s.name, key, x: xv, y: s.testAccuracy!, ratio: s.ratio, seed: input.seed })
-    const byAt = groups.get(key) ?? new Map<number, AggregateInput[]>()
-    groups.set(key, byAt)
-    byAt.set(at, [...(byAt.get(at) ?? []), input])
-  }
-  const series: AggregateSeries[] = [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, byAt]) => ({
-      key,
-      points: [...byAt.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([at, members]) => {
-          const xs = members.map((m) => xOf(m)!)
-          const ys = members.map((m) => m.summary.testAccuracy!)
-          return { at, x: mean(xs), y: mean(ys), xStd: std(xs), yStd: std(ys), n: members.length, runIds: members.map((m) => m.summary.id) }
-        }),
-    }))
-  let denseRef: Aggregate['dense'] = null
-  if (dense.length) {
-    const ys = dense.map((d) => d.summary.testAccuracy!)
-    const xs = dense.map((d) => (x === 'ratio' ? 0 : x === 'P' ? Number.NaN : (d.summary[x] ?? Number.NaN)))
-    denseRef = { x: mean(xs), y: mean(ys), yStd: std(ys), n: dense.length, runIds: dense.map((d) => d.summary.id) }
-  }
-  return { series, dense: denseRef, points }
-}
-
-//#endregion
+export { mean, std, pairedStat, tQuantile, tCdf, type PairedStat } from './statistics'
+export {
+  aggregate,
+  claimWarnings,
+  matchingBaseline,
+  pairedAgainst,
+  pairedDifferences,
+  seriesKey,
+  type Aggregate,
+  type AggregateInput,
+  type AggregateMember,
+  type AggregateOptions,
+  type AggregatePoint,
+  type AggregateSeries,
+  type DenseRef,
+  type PairedPoint,
+  type RunPoint,
+  type XMetric,
+} from './aggregate'
+export { appliedConfig, legacyResolved, NOT_SCIENCE, type AppliedField } from './appliedConfig'
 
 //#region distance matrix
 
@@ -156,31 +57,32 @@ export function lastRecordedEpoch(metrics: readonly Pick<EpochMetrics, 'epoch' |
 export interface ConfigRow {
   key: string
   values: string[]
+  /** per run: the value is a default its plan resolved */
+  resolved: boolean[]
   differs: boolean
 }
 
-/** Flattens configs to `a.b` keys; rows in schema order, each marked when the runs disagree. */
-export function configDiff(configs: readonly RunConfig[]): ConfigRow[] {
-  const flat = configs.map((c) => flatten(c as unknown as Record<string, unknown>))
+/**
+ * The runs' applied configs (appliedConfig.ts: the fields that apply to each run kind, the
+ * resolved defaults filled in) side by side; rows in field order, each marked when the runs
+ * disagree. A field one run lacks (it does not apply there) shows '–'.
+ */
+export function configDiff(configs: readonly RunConfig[], resolved: readonly (ResolvedDefaults | null | undefined)[] = []): ConfigRow[] {
+  const applied = configs.map((c, i) => new Map(appliedConfig(c, resolved[i]).map((f) => [f.key, f])))
   const keys: string[] = []
-  for (const f of flat) for (const k of Object.keys(f)) if (!keys.includes(k)) keys.push(k)
+  for (const a of applied) for (const k of a.keys()) if (!keys.includes(k)) keys.push(k)
+  const order = new Map(RUN_FIELDS.map((f, i) => [f.key as string, i]))
+  keys.sort((x, y) => order.get(x)! - order.get(y)!)
   return keys.map((key) => {
-    const values = flat.map((f) => f[key] ?? '–')
-    return { key, values, differs: values.some((v) => v !== values[0]) }
+    const values = applied.map((a) => a.get(key)?.value ?? '–')
+    return { key, values, resolved: applied.map((a) => a.get(key)?.resolved ?? false), differs: values.some((v) => v !== values[0]) }
   })
 }
 
-function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k
-    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, key))
-    else out[key] = Array.isArray(v) ? v.join(', ') : String(v)
-  }
-  return out
+/** A config row's value as shown: resolved defaults say so. */
+export function shownValue(row: ConfigRow, i: number): string {
+  return row.resolved[i] ? `${row.values[i]} (default)` : row.values[i]!
 }
-
-//#endregion
 
 //#region reproduce
 

@@ -84,9 +84,9 @@ function groupWidth(rows: ArchDiffRow[], group: string): number | null {
   if (!m) return null
   const row = rows.find((r) => r.name === m[1])
   if (!row) return null
-  const field =
-    m[2] === 'bn' ? (row.widths.find((w) => w.field === 'out' || w.field === 'units')?.field ?? '') : m[2] === 'bn1' ? 'mid' : m[2] === 'bn2' ? 'c1' : 'c2'
-  return row.widths.find((w) => w.field === field)?.before ?? null
+  // bn: a conv/dense's own channels, or the final BN's selection; bn1: a basic block's mid, or a bottleneck's input selection
+  const fields = m[2] === 'bn' ? ['out', 'units', 'in'] : m[2] === 'bn1' ? ['mid', 'in'] : m[2] === 'bn2' ? ['c1'] : ['c2']
+  return row.widths.find((w) => fields.includes(w.field))?.before ?? null
 }
 
 /** one label per width, e.g. "64 → 32" or "c1 16 → 8 · c2 16 → 9" */

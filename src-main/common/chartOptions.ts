@@ -46,13 +46,14 @@ const AXIS_NAMES: Record<string, string> = {
 }
 
 /**
- * One line per method + criterion through its points (mean over seeds), vertical error bars of
- * ±1 std, every run as a faint dot, the dense mean as a horizontal reference line.
+ * One line per series (runs alike in every field but the seed and the operating point) through its
+ * points (mean over seeds), vertical error bars of ±1 std, every run as a faint dot, the dense mean
+ * of each matched training budget as a horizontal reference line.
  * Point `value`s carry run ids as their third item so a click can open the run.
  */
 export function aggregateOption(agg: Aggregate, x: keyof typeof AXIS_NAMES, theme: ChartTheme, opts: { animation?: boolean } = {}): EChartsOption {
   const log = x === 'trainFlops' || x === 'macs'
-  const keys = [...agg.series.map((s) => s.key), ...(agg.dense ? ['dense'] : [])]
+  const keys = [...agg.series.map((s) => s.key), ...(agg.denseRefs.length ? ['dense'] : [])]
   const pct = (v: number) => Math.round(v * 10000) / 100
   const series: NonNullable<EChartsOption['series']> = []
   for (const s of agg.series) {
@@ -91,24 +92,27 @@ export function aggregateOption(agg: Aggregate, x: keyof typeof AXIS_NAMES, them
     data: runs.map((p) => ({ value: [p.x, pct(p.y), p.id], name: p.name })),
     z: 1,
   })
-  if (agg.dense) {
+  // each dense reference a pruned series is matched to (its training budget), or every one when none is
+  const matched = new Set(agg.series.map((s) => s.denseKey))
+  const refs = agg.denseRefs.filter((d) => !agg.series.length || matched.has(d.key))
+  for (const d of refs) {
     series.push({
       type: 'line',
-      name: 'dense',
+      name: d.key,
       color: seriesColor('dense', keys),
       data: [],
       markLine: {
         silent: true,
         symbol: 'none',
         lineStyle: { type: 'dashed', color: seriesColor('dense', keys), width: 1.5 },
-        label: { formatter: `dense ${pct(agg.dense.y).toFixed(1)}%`, position: 'insideEndTop', color: theme.muted },
-        data: [{ yAxis: pct(agg.dense.y) }],
+        label: { formatter: `${d.key} ${pct(d.y).toFixed(1)}%`, position: 'insideEndTop', color: theme.muted },
+        data: [{ yAxis: pct(d.y) }],
       },
     })
   }
   const a = axisStyle(theme)
   // Tight ranges: a log axis otherwise spans whole decades and squeezes the points together.
-  const xs = [...agg.points.map((p) => p.x), ...(agg.dense ? [agg.dense.x] : [])].filter((v) => v > 0)
+  const xs = [...agg.points.map((p) => p.x), ...refs.map((d) => d.x)].filter((v) => v > 0)
   // Under ~1.5 decades a base-10 axis would label only its ends: count in doublings instead.
   const logBase = xs.length && Math.max(...xs) / Math.min(...xs) < 30 ? 2 : 10
   const logRange = log ? { logBase, min: (v: { min: number }) => v.min / 1.6, max: (v: { max: number }) => v.max * 1.6 } : {}
@@ -123,7 +127,12 @@ export function aggregateOption(agg: Aggregate, x: keyof typeof AXIS_NAMES, them
   return {
     animation: opts.animation ?? false,
     textStyle: { color: theme.text },
-    legend: { top: 0, textStyle: { color: theme.text, fontSize: 11 }, data: [...agg.series.map((s) => s.key), ...(agg.dense ? ['dense'] : []), 'runs'] },
+    legend: {
+      top: 0,
+      type: 'scroll',
+      textStyle: { color: theme.text, fontSize: 11 },
+      data: [...agg.series.map((s) => s.key), ...refs.map((d) => d.key), 'runs'],
+    },
     grid: { left: 56, right: 24, top: 48, bottom: 48 },
     xAxis: {
       type: log ? 'log' : 'value',

@@ -4,7 +4,7 @@
  * every request crossing a process boundary is parsed with `requestSchemas` first.
  */
 import { z } from 'zod'
-import { METHODS, MODELS, RunConfigSchema, type RunConfig } from './runConfig'
+import { METHODS, MODELS, RunConfigSchema, type ResolvedDefaults, type RunConfig } from './runConfig'
 import { CRITERIA } from './criteria'
 import type { ArchSpec, CostSummary } from './arch'
 import type { BackendInfo } from './backend'
@@ -55,6 +55,10 @@ export interface RunSummary {
   sweepId: string | null
   /** place in this process's trainer queue while queued (1 = next); null/absent otherwise */
   queuePosition?: number | null
+  /** the run's config (the comparison views group runs by it) */
+  config?: RunConfig
+  /** the defaults its plan resolved (null until it started, and for runs from before they were stored) */
+  resolved?: ResolvedDefaults | null
 }
 
 export interface EpochMetrics {
@@ -101,12 +105,17 @@ export interface RunDetail {
   costsBefore: CostSummary | null
   costsAfter: CostSummary | null
   pruning: PruningInfo | null
+  /** the defaults its plan resolved (null until it started, and for runs from before they were stored) */
+  resolved: ResolvedDefaults | null
 }
 
 export interface PruningInfo {
   criterion: string
   scope: 'layerwise' | 'global'
+  /** the ratio the criterion's selection ran at (solved for the MACs target, when there is one) */
   ratio: number
+  /** the MACs per image the prune step aimed at (budget 'macs' / targetMacs) */
+  targetMacs?: number
   P: number
   /** dense epochs trained when the ticket was pruned */
   atEpoch: number
@@ -132,6 +141,9 @@ export interface ProbeInfo {
 
 //#region methods
 
+/** the sweep's equal-cost modes (runs.sweep `equalMacs`) */
+export const EQUAL_MACS = ['layerwise', 'target'] as const
+
 export const requestSchemas = {
   'runs.list': z.object({}).strict(),
   'runs.get': z.object({ runId: z.string().min(1).max(64) }).strict(),
@@ -150,6 +162,11 @@ export const requestSchemas = {
       criteria: z.array(z.enum(CRITERIA)).min(1).max(CRITERIA.length).optional(),
       Ps: z.array(z.number().min(0).max(1)).min(1).max(11).optional(),
       name: z.string().trim().max(120).optional(),
+      /**
+       * every criterion at the same pruned MACs per ratio: 'layerwise' prunes round(ratio·C) of every
+       * layer (identical widths), 'target' solves each run's ratio for the MACs layerwise pruning leaves (budget macs)
+       */
+      equalMacs: z.enum(EQUAL_MACS, { message: `must be one of ${EQUAL_MACS.join(', ')}` }).optional(),
     })
     .strict(),
   'datasets.list': z.object({}).strict(),

@@ -16,6 +16,8 @@ export interface ConvSpec {
   /** BatchNorm after the conv (then the conv has no bias) */
   bn: boolean
   relu: boolean
+  /** a bias without BN; absent: a bias exactly when there is no BN (the PreResNet stem has neither, as the reference's bias=False) */
+  bias?: boolean
 }
 
 export interface DenseSpec {
@@ -58,12 +60,20 @@ export interface BottleneckSpec {
   c2: number
   out: number
   stride: number
+  /**
+   * The block-input channels its BN1 → ReLU → conv1 read, ascending (the EB code's
+   * `channel_selection` after bn1): set when block-input channels are prunable, and then a channel
+   * group; absent: every input channel, not prunable. The residual stream itself keeps its width.
+   */
+  select?: number[]
 }
 
 /** BN → ReLU on the residual stream (the end of a pre-activation network). */
 export interface BnReluSpec {
   kind: 'bnrelu'
   name: string
+  /** the stream channels it passes on to the classifier (the reference's final channel_selection); absent: all */
+  select?: number[]
 }
 
 export type LayerSpec = ConvSpec | DenseSpec | PoolSpec | ReshapeSpec | BasicBlockSpec | BottleneckSpec | BnReluSpec
@@ -89,7 +99,8 @@ export interface ChannelGroup {
   /** unique id, also the BN parameter prefix, e.g. 'conv3.bn', 'layer2.1.bn1' */
   id: string
   layer: string
-  field: 'out' | 'units' | 'mid' | 'c1' | 'c2'
+  /** 'in': a selection of residual-stream channels read by a pre-activation block (or the final BN) */
+  field: 'out' | 'units' | 'mid' | 'c1' | 'c2' | 'in'
   width: number
 }
 

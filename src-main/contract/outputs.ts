@@ -41,7 +41,7 @@ export interface PartitionResult {
   seconds: number
 }
 
-export const EXPORT_FORMATS = ['html', 'pdf', 'csv', 'json', 'model'] as const
+export const EXPORT_FORMATS = ['html', 'pdf', 'csv', 'json', 'model', 'md'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 export interface ExportFile {

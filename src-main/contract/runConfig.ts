@@ -43,10 +43,15 @@ export const DEFAULT_CRITERION: Record<(typeof METHODS)[number], CriterionId | n
   'prune-at-init': 'loss-preservation',
 }
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const
+/** image augmentation: pad-4 random crop + horizontal flip (auto: on for 3-channel images) */
+export const AUGMENTS = ['auto', 'none', 'crop-flip'] as const
+/** what `ratio` fixes: the channels removed, or the MACs left (those of layerwise pruning at `ratio`) */
+export const BUDGETS = ['channels', 'macs'] as const
 
 const finite = (schema: z.ZodNumber) => schema.refine(Number.isFinite, 'must be a finite number')
 
 const pruning = (v: FormView) => v.sweep || v.values.method !== 'dense'
+const isPreResNet = (v: FormView) => /^preresnet/.test(v.values.model ?? '')
 const methodDefaultCriterion = (v: FormView) => (DEFAULT_CRITERION as Record<string, string | null>)[v.values.method ?? ''] ?? null
 const METHOD_HINT: Record<string, string> = {
   dense: 'train E epochs, no pruning',
@@ -203,9 +208,9 @@ export const RUN_FIELDS = [
     schema: finite(z.number().min(0).max(0.1)).optional(),
     kind: 'number',
     label: 'BN γ L1 (s)',
-    help: 'BN-γ L1 sparsity s (network slimming): default 1e-4 for eb-bn, 0 otherwise',
+    help: 'BN-γ L1 sparsity s (network slimming): default 1e-4 for eb-bn and whenever the criterion is bn-slimming, 0 otherwise',
     flag: 'bn-l1',
-    form: { group: 'pruning', order: 9, hint: 'blank: 1e-4 for eb-bn, else 0', placeholder: 'default' },
+    form: { group: 'pruning', order: 9, hint: 'blank: 1e-4 for eb-bn / bn-slimming, else 0', placeholder: 'default' },
   }),
   field({
     key: 'ebCap',
@@ -426,6 +431,57 @@ export const RUN_FIELDS = [
     flag: 'keep-checkpoints',
     form: { group: 'training', order: 10, hint: 'all: partition view of any epoch', choiceLabels: { all: 'every epoch', last: 'newest only' } },
   }),
+  // The fields below are optional without a default on purpose: configs (and checkpoint hashes)
+  // from before them stay the same; the plan resolves them (ResolvedDefaults, stored with the run).
+  field({
+    key: 'augment',
+    schema: z.enum(AUGMENTS, { message: `must be one of ${AUGMENTS.join(', ')}` }).optional(),
+    kind: 'enum',
+    label: 'Augmentation',
+    help: 'training images: pad-4 random crop + horizontal flip, seeded per epoch (auto, the default: on for 3-channel images, off otherwise)',
+    flag: 'augment',
+    form: {
+      group: 'training',
+      order: 11,
+      blankLabel: 'default (auto)',
+      choiceLabels: { auto: 'auto: 3-channel images', none: 'none', 'crop-flip': 'pad-4 crop + flip' },
+      hint: 'CIFAR protocol; never on 2-D data',
+    },
+  }),
+  field({
+    key: 'budget',
+    schema: z.enum(BUDGETS, { message: `must be one of ${BUDGETS.join(', ')}` }).optional(),
+    kind: 'enum',
+    label: 'Budget',
+    help: 'what the ratio fixes: the channels removed (channels, the default), or the MACs left, those of layerwise pruning at the ratio (macs: the criterion’s own ratio is solved to ±1 %, so every criterion costs the same)',
+    flag: 'budget',
+    form: {
+      group: 'pruning',
+      order: 10,
+      blankLabel: 'default (channels)',
+      choiceLabels: { channels: 'ratio of channels', macs: 'MACs of layerwise pruning at the ratio' },
+      hint: 'macs: equal cost for every criterion',
+      visible: pruning,
+    },
+  }),
+  field({
+    key: 'targetMacs',
+    schema: finite(z.number().gt(0).max(1e15)).optional(),
+    kind: 'number',
+    label: 'Target MACs',
+    help: 'prune to this many MACs per image instead of a channel ratio: ≤ 1 a fraction of the dense network’s, > 1 a count; the ratio is solved per run to ±1 %',
+    flag: 'target-macs',
+    form: { group: 'pruning', order: 11, hint: '≤ 1: fraction of dense · > 1: MACs', placeholder: 'none', visible: pruning },
+  }),
+  field({
+    key: 'pruneInputs',
+    schema: z.boolean().optional(),
+    kind: 'boolean',
+    label: 'Prune block inputs',
+    help: 'PreResNet: block-input channels (and the final BN’s) are prunable too, as the EB code’s channel_selection; the ratio then counts them with the inner ones',
+    flag: 'prune-inputs',
+    form: { group: 'pruning', order: 12, hint: 'EB channel_selection', visible: (v) => pruning(v) && (v.sweep || isPreResNet(v)) },
+  }),
 ] as const
 
 export type RunField = (typeof RUN_FIELDS)[number]
@@ -435,3 +491,18 @@ export const RunConfigSchema = configSchema(RUN_FIELDS)
 
 export type RunConfig = z.output<typeof RunConfigSchema>
 export type RunConfigInput = z.input<typeof RunConfigSchema>
+
+/** Defaults the config left open, as the run's plan resolved them (stored with the run when it starts). */
+export interface ResolvedDefaults {
+  criterion: CriterionId | null
+  /** BN-γ L1 sparsity of its training */
+  bnL1: number
+  finetuneEpochs: number | null
+  /** the early-bird cap epoch (spline-eb, eb-bn) */
+  capEpoch: number | null
+  augment: 'none' | 'crop-flip'
+  /** what the ratio fixed: the channels removed, or the MACs left (null: nothing is pruned) */
+  budget: 'channels' | 'macs' | null
+  /** the MACs per image the prune step aimed at (budget 'macs') */
+  targetMacs: number | null
+}

@@ -9,6 +9,7 @@ import type { Network } from './network'
 import type { SgdMomentum } from './sgd'
 import { createRng, permutation, type Rng } from './random'
 import { localStep, type TrainStep } from './step'
+import { cropFlip, type CropFlip } from './augment'
 
 export type Phase = EpochMetrics['phase']
 
@@ -82,6 +83,8 @@ export interface EngineOptions {
   startEpoch?: number
   /** how a batch is trained (default: localStep on this backend); the engine does not dispose it */
   step?: TrainStep
+  /** training images cropped and flipped (seeded by the seed and the epoch, so a resumed epoch draws the same) */
+  augment?: CropFlip | null
 }
 
 export class TrainingEngine {
@@ -153,10 +156,13 @@ export class TrainingEngine {
     let lossSum = 0
     let correct = 0
     const step = this.options.step ?? localStep(network, optimizer, data.featureSize, data.numClasses)
+    const augment = this.options.augment ?? null
+    const augRng = augment ? createRng((this.options.seed ^ 0x6a09e667) + Math.imul(ctx.epoch, 0x9e3779b1)) : null
     for (let b = 0; b < batches; b++) {
       if (this.options.shouldStop?.()) return null
       const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize))
       const { x, y } = gatherBatch(data.xTrain, data.yTrain, data.featureSize, idx)
+      if (augment) cropFlip(x, idx.length, augment, augRng!)
       const r = await step.run(x, y, idx.length)
       lossSum += r.loss * idx.length
       correct += r.correct

@@ -8,6 +8,7 @@
  */
 import type { ArchSpec, CostSummary, LayerCost } from '../contract/arch'
 import { inferShapes, convOut, hasProjection } from './shapes'
+import { convHasBias } from './spec'
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1)
 
@@ -61,7 +62,7 @@ export function countCosts(spec: ArchSpec): CostSummary {
         break
       }
       case 'conv':
-        conv(acc, input as [number, number, number], layer.out, layer.kernel, layer.stride, layer.pad, layer.bn, layer.relu)
+        conv(acc, input as [number, number, number], layer.out, layer.kernel, layer.stride, layer.pad, layer.bn, layer.relu, convHasBias(layer))
         channels = { out: layer.out }
         break
       case 'maxpool':
@@ -82,18 +83,21 @@ export function countCosts(spec: ArchSpec): CostSummary {
       }
       case 'bottleneck': {
         const x = input as [number, number, number]
-        acc.flops += 3 * prod(x) // BN1 (2·numel) + ReLU on the block input
-        acc.params += 2 * x[2]
-        const a = conv(acc, x, layer.c1, 1, 1, 0, true, true)
+        // BN1 (2·numel) + ReLU on the block-input channels it reads (all, or its selection)
+        const read: [number, number, number] = [x[0], x[1], layer.select?.length ?? x[2]]
+        acc.flops += 3 * prod(read)
+        acc.params += 2 * read[2]
+        const a = conv(acc, read, layer.c1, 1, 1, 0, true, true)
         const b = conv(acc, a, layer.c2, 3, layer.stride, 1, true, true)
         conv(acc, b, layer.out, 1, 1, 0, false, false, false)
         if (hasProjection(layer, x[2])) conv(acc, x, layer.out, 1, layer.stride, 0, false, false, false)
-        channels = { c1: layer.c1, c2: layer.c2, out: layer.out }
+        channels = { ...(layer.select ? { in: read[2] } : {}), c1: layer.c1, c2: layer.c2, out: layer.out }
         break
       }
       case 'bnrelu':
-        acc.flops = 3 * prod(input)
-        acc.params = 2 * input[2]!
+        acc.flops = 3 * prod(output)
+        acc.params = 2 * output[2]!
+        if (layer.select) channels = { in: output[2]! }
         break
     }
     layers.push({ name: layer.name, kind: layer.kind, output, ...acc, channels })

@@ -14,6 +14,8 @@ export interface ModelOptions {
   hidden?: number[]
   /** channel multiplier for cnn / vgg / resnet / preresnet */
   width?: number
+  /** PreResNet: block-input channels (and the final BN's) are prunable, as the EB code's channel_selection */
+  pruneInputs?: boolean
 }
 
 const VGG: Record<string, (number | 'M')[]> = {
@@ -37,6 +39,8 @@ export function buildSpec(model: string, input: number[], classes: number, optio
     pad,
     bn,
     relu,
+    // the pre-activation stem has neither BN nor bias (the reference's bias=False)
+    ...(bn ? {} : { bias: false }),
   })
   const needsImage = () => {
     if (input.length !== 3) throw new Error(`model '${model}' needs image input (H×W×C), the dataset gives [${input.join('×')}]`)
@@ -72,16 +76,20 @@ export function buildSpec(model: string, input: number[], classes: number, optio
     const per = pre ? 9 : 6
     if ((depth - 2) % per !== 0) throw new Error(`${model}: depth must be ${per}n+2`)
     const n = (depth - 2) / per
+    if (options.pruneInputs && !pre) throw new Error(`${model}: only PreResNets select block-input channels (pruneInputs)`)
+    const all = (c: number) => (options.pruneInputs ? { select: Array.from({ length: c }, (_, i) => i) } : {})
     layers.push(conv('conv1', scale(16), 3, 1, 1, !pre, !pre))
+    let stream = scale(16)
     ;[16, 32, 64].forEach((planes, stage) => {
       for (let b = 0; b < n; b++) {
         const name = `layer${stage + 1}.${b}`
         const stride = stage > 0 && b === 0 ? 2 : 1
-        if (pre) layers.push({ kind: 'bottleneck', name, c1: scale(planes), c2: scale(planes), out: scale(planes) * 4, stride })
+        if (pre) layers.push({ kind: 'bottleneck', name, c1: scale(planes), c2: scale(planes), out: scale(planes) * 4, stride, ...all(stream) })
         else layers.push({ kind: 'basic', name, mid: scale(planes), out: scale(planes), stride })
+        stream = pre ? scale(planes) * 4 : scale(planes)
       }
     })
-    if (pre) layers.push({ kind: 'bnrelu', name: 'final' })
+    if (pre) layers.push({ kind: 'bnrelu', name: 'final', ...all(stream) })
     layers.push({ kind: 'gap', name: 'gap' })
     return { family: pre ? 'preresnet' : 'resnet', name: model, input, classes, layers }
   }

@@ -8,10 +8,15 @@ import type { ArchSpec, BasicBlockSpec, BottleneckSpec, ConvSpec, LayerSpec } fr
 import { inferShapes, hasProjection } from './shapes'
 import { createRng, type Rng } from './random'
 import { BatchNormState } from './batchNorm'
+import { convHasBias } from './spec'
 
 export interface ForwardResult {
   logits: tf.Tensor2D
-  /** output of every BN (the ReLU pre-activation, the spline code source), in forward order */
+  /**
+   * The input of every ReLU that follows a BN (the spline code source), in forward order, by the
+   * BN's id: the BN's output, except in a post-activation basic block, whose second ReLU acts on
+   * BN2 + shortcut (that sum is the code recorded under `<block>.bn2`).
+   */
   codes: { id: string; value: tf.Tensor }[]
 }
 
@@ -43,12 +48,16 @@ export class Network {
       return out
     }
     let h = x.rank === 1 + this.spec.input.length ? x : tf.reshape(x, [-1, ...this.spec.input])
-    for (const layer of this.spec.layers) h = this.layer(layer, h, bn)
+    this.training = training
+    for (const layer of this.spec.layers) h = this.layer(layer, h, bn, codes)
     const logits = tf.add(tf.matMul(h as tf.Tensor2D, this.param('classifier.weight')), this.param('classifier.bias')) as tf.Tensor2D
     return { logits, codes }
   }
 
-  private layer(l: LayerSpec, h: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
+  /** the mode of the forward pass in progress */
+  private training = false
+
+  private layer(l: LayerSpec, h: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor, codes: ForwardResult['codes']): tf.Tensor {
     switch (l.kind) {
       case 'dense': {
         let z: tf.Tensor = tf.matMul(h as tf.Tensor2D, this.param(`${l.name}.weight`))
@@ -57,7 +66,8 @@ export class Network {
       }
       case 'conv': {
         let z: tf.Tensor = this.conv(h, `${l.name}.weight`, l.stride, l.pad)
-        z = l.bn ? bn(`${l.name}.bn`, z) : tf.add(z, this.param(`${l.name}.bias`))
+        if (l.bn) z = bn(`${l.name}.bn`, z)
+        else if (convHasBias(l)) z = tf.add(z, this.param(`${l.name}.bias`))
         return l.relu ? tf.relu(z) : z
       }
       case 'maxpool':
@@ -69,22 +79,24 @@ export class Network {
       case 'flatten':
         return tf.reshape(h, [h.shape[0]!, -1])
       case 'basic':
-        return this.basic(l, h, bn)
+        return this.basic(l, h, bn, codes)
       case 'bottleneck':
         return this.bottleneck(l, h, bn)
       case 'bnrelu':
-        return tf.relu(bn(`${l.name}.bn`, h))
+        return tf.relu(bn(`${l.name}.bn`, selectStream(h, l.select)))
     }
   }
 
-  private basic(l: BasicBlockSpec, x: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
+  private basic(l: BasicBlockSpec, x: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor, codes: ForwardResult['codes']): tf.Tensor {
     let h = tf.relu(bn(`${l.name}.bn1`, this.conv(x, `${l.name}.conv1.weight`, l.stride, 1)))
-    h = bn(`${l.name}.bn2`, this.conv(h, `${l.name}.conv2.weight`, 1, 1))
-    return tf.relu(tf.add(h, optionAShortcut(x, l.stride, l.out)))
+    h = this.bn.apply(`${l.name}.bn2`, this.conv(h, `${l.name}.conv2.weight`, 1, 1), this.training)
+    const pre = tf.add(h, optionAShortcut(x, l.stride, l.out))
+    codes.push({ id: `${l.name}.bn2`, value: pre })
+    return tf.relu(pre)
   }
 
   private bottleneck(l: BottleneckSpec, x: tf.Tensor, bn: (id: string, z: tf.Tensor) => tf.Tensor): tf.Tensor {
-    let h = tf.relu(bn(`${l.name}.bn1`, x))
+    let h = tf.relu(bn(`${l.name}.bn1`, selectStream(x, l.select)))
     h = tf.relu(bn(`${l.name}.bn2`, this.conv(h, `${l.name}.conv1.weight`, 1, 0)))
     h = tf.relu(bn(`${l.name}.bn3`, this.conv(h, `${l.name}.conv2.weight`, l.stride, 1)))
     h = this.conv(h, `${l.name}.conv3.weight`, 1, 0)
@@ -93,16 +105,7 @@ export class Network {
   }
 
   private conv(x: tf.Tensor, weight: string, stride: number, pad: number): tf.Tensor4D {
-    const padding =
-      pad === 0
-        ? 'valid'
-        : ([
-            [0, 0],
-            [pad, pad],
-            [pad, pad],
-            [0, 0],
-          ] as [[number, number], [number, number], [number, number], [number, number]])
-    return tf.conv2d(x as tf.Tensor4D, this.param(weight) as unknown as tf.Tensor4D, stride, padding)
+    return conv2dPadded(x, this.param(weight), stride, pad)
   }
 
   commitBatchStats(): void {
@@ -163,8 +166,42 @@ export class Network {
   }
 }
 
+/** A convolution with PyTorch's symmetric zero padding (TF's 'same' pads asymmetrically at stride 2). */
+export function conv2dPadded(x: tf.Tensor, w: tf.Tensor, stride: number, pad: number): tf.Tensor4D {
+  const padding =
+    pad === 0
+      ? 'valid'
+      : ([
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]])
+  return tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, padding)
+}
+
+/**
+ * The residual-stream channels a pre-activation block (or the final BN) reads, the EB code's
+ * channel_selection; all of them when `select` is absent. Its gradient scatters back with a
+ * gather over [dy | 0] (tf.gather's own gradient needs UnsortedSegmentSum, which wasm lacks).
+ */
+export function selectStream(x: tf.Tensor, select: number[] | undefined): tf.Tensor {
+  const c = x.shape[x.rank - 1]!
+  if (!select || (select.length === c && select.every((k, i) => k === i))) return x
+  const fn = tf.customGrad(((input: tf.Tensor) => ({
+    value: tf.gather(input, tf.tensor1d(select, 'int32'), input.rank - 1),
+    gradFunc: (dy: tf.Tensor) => {
+      const at = new Int32Array(c).fill(select.length)
+      select.forEach((k, i) => (at[k] = i))
+      const padded = tf.concat([dy, tf.zeros([...dy.shape.slice(0, -1), 1])], dy.rank - 1)
+      return tf.gather(padded, tf.tensor1d(at, 'int32'), dy.rank - 1)
+    },
+  })) as unknown as Parameters<typeof tf.customGrad>[0])
+  return fn(x)
+}
+
 /** Identity, or option A: stride-2 subsampling and zero-padded channels (no parameters). */
-function optionAShortcut(x: tf.Tensor, stride: number, out: number): tf.Tensor {
+export function optionAShortcut(x: tf.Tensor, stride: number, out: number): tf.Tensor {
   const s = stride === 1 ? x : subsample(x as tf.Tensor4D, stride)
   const cin = s.shape[3]!
   if (cin === out) return s
@@ -229,15 +266,16 @@ class Initializer {
         this.convWeight(`${l.name}.conv2.weight`, 3, l.mid, l.out)
         this.bn(`${l.name}.bn2`, l.out)
       } else if (l.kind === 'bottleneck') {
-        this.bn(`${l.name}.bn1`, cin)
-        this.convWeight(`${l.name}.conv1.weight`, 1, cin, l.c1)
+        const read = l.select?.length ?? cin
+        this.bn(`${l.name}.bn1`, read)
+        this.convWeight(`${l.name}.conv1.weight`, 1, read, l.c1)
         this.bn(`${l.name}.bn2`, l.c1)
         this.convWeight(`${l.name}.conv2.weight`, 3, l.c1, l.c2)
         this.bn(`${l.name}.bn3`, l.c2)
         this.convWeight(`${l.name}.conv3.weight`, 1, l.c2, l.out)
         if (hasProjection(l, cin)) this.convWeight(`${l.name}.shortcut.weight`, 1, cin, l.out)
       } else if (l.kind === 'bnrelu') {
-        this.bn(`${l.name}.bn`, cin)
+        this.bn(`${l.name}.bn`, l.select?.length ?? cin)
       }
     }
     this.normal('classifier.weight', [features, this.net.spec.classes], 0.01)
@@ -247,7 +285,7 @@ class Initializer {
   private conv(name: string, l: ConvSpec, cin: number): void {
     this.convWeight(`${name}.weight`, l.kernel, cin, l.out)
     if (l.bn) this.bn(`${name}.bn`, l.out)
-    else this.fill(`${name}.bias`, [l.out], 0)
+    else if (convHasBias(l)) this.fill(`${name}.bias`, [l.out], 0)
   }
 
   private convWeight(name: string, k: number, cin: number, cout: number): void {

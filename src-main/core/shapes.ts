@@ -57,9 +57,10 @@ function outputShape(layer: LayerSpec, input: number[]): number[] {
       const [h, w] = spatial()
       return [convOut(h, 3, layer.stride, 1), convOut(w, 3, layer.stride, 1), layer.out]
     }
-    case 'bnrelu':
-      spatial()
-      return input
+    case 'bnrelu': {
+      const [h, w, c] = spatial()
+      return [h, w, layer.select?.length ?? c]
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * `runs.export`: a run, a selection or a sweep as an HTML report, a PDF of it, CSV and JSON of
- * every metric, or the trained (pruned) model in TF.js layers format. Returns the files' content
+ * `runs.export`: a run, a selection or a sweep as an HTML report, a PDF of it, Markdown tables of
+ * the comparison (paired intervals), CSV and JSON of every metric, or the trained (pruned) model
+ * in TF.js layers format. Returns the files' content
  * for the UI to download, or writes them into `outDir` (desktop and CLI).
  */
 import { cpus } from 'node:os'
@@ -9,6 +10,7 @@ import { ApiError, type ExportFile, type ExportResult, type ParsedParams, type R
 import type { ArchSpec } from '../contract/arch'
 import { distancesCsv, layersCsv, metricsCsv, runsCsv } from './csv'
 import { buildHtmlReport, type Environment } from './html'
+import { buildMarkdownReport } from './markdown'
 import type { PdfRenderer } from './pdf'
 import { toTfjsLayersModel, type Weights } from './tfjsModel'
 import { namesOthers, writeFilesAtomic } from './atomicFiles'
@@ -26,7 +28,7 @@ export interface ExportContext {
   renderPdf?: PdfRenderer
 }
 
-const MIME = { html: 'text/html', pdf: 'application/pdf', csv: 'text/csv', json: 'application/json', bin: 'application/octet-stream' }
+const MIME = { md: 'text/markdown', html: 'text/html', pdf: 'application/pdf', csv: 'text/csv', json: 'application/json', bin: 'application/octet-stream' }
 
 export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.export'>): Promise<ExportResult> {
   if (req.outDir !== undefined) {
@@ -35,7 +37,8 @@ export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.exp
     if (!isAbsolute(req.outDir)) throw new ApiError('bad-request', `outDir must be an absolute path, got '${req.outDir}'`)
   }
   const { runs, title, base } = resolve(ctx.listRuns(), req.ids)
-  const details = runs.map((r) => ctx.getRun(r.id))
+  // the markdown tables read the summaries alone (they carry the configs)
+  const details = req.format === 'md' ? [] : runs.map((r) => ctx.getRun(r.id))
   const notes: string[] = []
   const files: ExportFile[] = []
   const text = (name: string, mime: string, content: string) => files.push({ name, mime, encoding: 'utf8', content, bytes: Buffer.byteLength(content) })
@@ -58,6 +61,9 @@ export async function exportRuns(ctx: ExportContext, req: ParsedParams<'runs.exp
       binary(`${base}.pdf`, MIME.pdf, await render(html(ctx, title, details)))
       break
     }
+    case 'md':
+      text(`${base}.md`, MIME.md, buildMarkdownReport(title, runs, new Date().toISOString()))
+      break
     case 'csv':
       text(`${base}-runs.csv`, MIME.csv, runsCsv(details))
       text(`${base}-metrics.csv`, MIME.csv, metricsCsv(details))

@@ -3,7 +3,18 @@
  * so it opens anywhere, archives well and prints to the same PDF. Every value is escaped.
  */
 import type { RunDetail } from '../contract/api'
-import { aggregate, configDiff, formatChange, formatCount, reproduceCommand, type AggregateInput } from '../common/analysis'
+import {
+  aggregate,
+  claimWarnings,
+  configDiff,
+  formatChange,
+  formatCount,
+  pairedAgainst,
+  reproduceCommand,
+  shownValue,
+  type Aggregate,
+  type AggregateInput,
+} from '../common/analysis'
 import { archDiff, widthLabel } from '../common/archDiff'
 import { LIGHT_THEME, aggregateOption, archBarsOption, ebTraceOption } from '../common/chartOptions'
 import { curvesOption, heatmapOption, renderSvg } from './svg'
@@ -128,7 +139,11 @@ function summaryTable(details: RunDetail[]): string {
 }
 
 function comparisonSection(details: RunDetail[]): string {
-  const inputs: AggregateInput[] = details.map((d) => ({ summary: d.summary, P: d.config.P, seed: d.config.seed }))
+  const inputs: AggregateInput[] = details.map((d) => ({
+    summary: { ...d.summary, config: d.config, resolved: d.resolved },
+    P: d.config.P,
+    seed: d.config.seed,
+  }))
   const finished = inputs.filter((i) => i.summary.status === 'finished' && i.summary.testAccuracy != null)
   if (finished.length < 2) return ''
   const figs: string[] = []
@@ -136,7 +151,7 @@ function comparisonSection(details: RunDetail[]): string {
   figs.push(
     fig(
       renderSvg(aggregateOption(aggregate(finished, 'trainFlops'), 'trainFlops', LIGHT_THEME), 680, 340),
-      'Test accuracy against training FLOPs (log axis): mean over seeds, bars ±1 std; dashed: dense baseline.',
+      'Test accuracy against training FLOPs (log axis): one line per series of runs alike in every setting but the seed, mean over seeds, bars ±1 std; dashed: the dense runs of the same training budget.',
     ),
   )
   figs.push(
@@ -147,26 +162,58 @@ function comparisonSection(details: RunDetail[]): string {
   )
   const pruned = finished.filter((i) => i.summary.method !== 'dense')
   if (new Set(pruned.map((i) => i.summary.ratio)).size > 1) {
-    figs.push(fig(renderSvg(aggregateOption(aggregate(finished, 'ratio'), 'ratio', LIGHT_THEME), 680, 320), 'Test accuracy against pruning ratio, per method.'))
+    figs.push(
+      fig(
+        renderSvg(aggregateOption(aggregate(finished, 'ratio'), 'ratio', LIGHT_THEME), 680, 320),
+        'Test accuracy against pruning ratio, one line per series.',
+      ),
+    )
   }
   const spline = pruned.filter((i) => i.summary.criterion === 'spline')
   if (new Set(spline.map((i) => i.P)).size > 1) {
     figs.push(
       fig(
         renderSvg(aggregateOption(aggregate(spline, 'P'), 'P', LIGHT_THEME), 680, 320),
-        'Test accuracy against P of the spline criterion (P = 0: network slimming, P = 1: pure redundancy).',
+        'Test accuracy against P of the spline criterion, one line per ratio (P = 0: network slimming, P = 1: pure redundancy).',
       ),
     )
   }
-  return `<section><h2>Comparison</h2>${figs.join('')}</section>`
+  return `<section><h2>Comparison</h2>${figs.join('')}${claims(aggregate(finished, 'macs'))}</section>`
+}
+
+/** Paired differences against the random and l1 baselines (95 % t intervals), and the checklist. */
+function claims(agg: Aggregate): string {
+  const pts = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)}`
+  const at = (v: number) => (agg.by === 'target' && v > 1 ? `${formatCount(v)} MACs` : `${Math.round(v * 100)}%`)
+  const parts: string[] = []
+  for (const baseline of ['random', 'l1']) {
+    const rows = pairedAgainst(agg, baseline)
+    if (!rows.length) continue
+    parts.push(
+      `<h3>Paired differences against ${baseline}</h3><table class="grid"><thead><tr><th>series</th><th>at</th><th>pairs</th><th>Δ accuracy (points)</th><th>95 % CI</th><th>MACs</th></tr></thead><tbody>${rows
+        .map(
+          (r) =>
+            `<tr${r.stat.ci && (r.stat.ci[0] > 0 || r.stat.ci[1] < 0) ? ' class="pruned"' : ''}><th>${esc(r.series)}</th><td class="num">${esc(at(r.at))}</td><td class="num">${r.stat.n}</td><td class="num">${pts(r.stat.mean)} ± ${(r.stat.sd * 100).toFixed(2)} sd</td><td class="num">${r.stat.ci ? `[${pts(r.stat.ci[0])}, ${pts(r.stat.ci[1])}]` : '–'}</td><td class="num">${formatCount(r.macs[0])} / ${formatCount(r.macs[1])}</td></tr>`,
+        )
+        .join(
+          '',
+        )}</tbody></table><p class="note">Differences of the runs with the same seed; interval mean ± t₀.₉₇₅,ₙ₋₁·sd/√n; highlighted where it excludes zero.</p>`,
+    )
+  }
+  const w = claimWarnings(agg)
+  if (w.length) parts.push(`<h3>Before claiming anything</h3><ul class="notes">${w.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`)
+  return parts.join('')
 }
 
 function configDiffSection(details: RunDetail[]): string {
-  const rows = configDiff(details.map((d) => d.config)).filter((r) => r.differs)
+  const rows = configDiff(
+    details.map((d) => d.config),
+    details.map((d) => d.resolved),
+  ).filter((r) => r.differs)
   if (!rows.length) return ''
   const head = details.map((d) => `<th>${esc(d.summary.name)}</th>`).join('')
   return `<section><h2>Configuration differences</h2><table class="grid"><thead><tr><th>field</th>${head}</tr></thead><tbody>${rows
-    .map((r) => `<tr><th>${esc(r.key)}</th>${r.values.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr><th>${esc(r.key)}</th>${r.values.map((_v, i) => `<td>${esc(shownValue(r, i))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></section>`
 }
 
@@ -202,7 +249,8 @@ function runSection(d: RunDetail): string {
     parts.push(
       `<h3>Pruning</h3>${kvTable([
         ['Criterion', `${p.criterion} (${p.scope})`],
-        ['Ratio', `${Math.round(p.ratio * 100)}%`],
+        ['Ratio', `${(p.ratio * 100).toFixed(p.targetMacs === undefined ? 0 : 1)}%`],
+        ...(p.targetMacs !== undefined ? ([['Target MACs', `${formatCount(p.targetMacs)} (the ratio solved for it)`]] as [string, string][]) : []),
         ['P', String(p.P)],
         ['Pruned after dense epoch', `${p.atEpoch}${p.ebFallback ? ' (no ticket by the cap: drawn there)' : ''}`],
         ['Then', p.retrain === 'reinit' ? 're-initialised and retrained' : 'fine-tuned from the ticket'],
@@ -211,8 +259,8 @@ function runSection(d: RunDetail): string {
   }
   if (d.costsBefore) parts.push(archSection(d))
   parts.push(
-    `<h3>Configuration</h3><div class="cfg">${configDiff([d.config])
-      .map((r) => `<div><span>${esc(r.key)}</span><b>${esc(r.values[0])}</b></div>`)
+    `<h3>Configuration</h3><div class="cfg">${configDiff([d.config], [d.resolved])
+      .map((r) => `<div><span>${esc(r.key)}</span><b>${esc(shownValue(r, 0))}</b></div>`)
       .join('')}</div>`,
   )
   return `<section class="run">${parts.join('\n')}</section>`

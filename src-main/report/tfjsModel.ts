@@ -11,6 +11,7 @@
  */
 import type { ArchSpec } from '../contract/arch'
 import { hasProjection, inferShapes } from '../core/shapes'
+import { convHasBias } from '../core/spec'
 
 export type Weights = Record<string, { shape: number[]; values: Float32Array }>
 
@@ -48,7 +49,7 @@ export function toTfjsLayersModel(spec: ArchSpec, weights: Weights, meta: Record
         if (l.relu) x = b.relu(l.name, x)
         break
       case 'conv':
-        x = b.conv(l.name, `${l.name}.weight`, l.out, l.kernel, l.stride, l.pad, x, !l.bn)
+        x = b.conv(l.name, `${l.name}.weight`, l.out, l.kernel, l.stride, l.pad, x, convHasBias(l))
         if (l.bn) x = b.bn(`${l.name}.bn`, x)
         if (l.relu) x = b.relu(l.name, x)
         break
@@ -76,7 +77,7 @@ export function toTfjsLayersModel(spec: ArchSpec, weights: Weights, meta: Record
         break
       }
       case 'bottleneck': {
-        let h = b.relu(`${l.name}.0`, b.bn(`${l.name}.bn1`, x))
+        let h = b.relu(`${l.name}.0`, b.bn(`${l.name}.bn1`, l.select ? b.select(`${l.name}.select`, cin, l.select, x) : x))
         h = b.relu(`${l.name}.1`, b.bn(`${l.name}.bn2`, b.conv(`${l.name}.conv1`, `${l.name}.conv1.weight`, l.c1, 1, 1, 0, h)))
         h = b.relu(`${l.name}.2`, b.bn(`${l.name}.bn3`, b.conv(`${l.name}.conv2`, `${l.name}.conv2.weight`, l.c2, 3, l.stride, 1, h)))
         h = b.conv(`${l.name}.conv3`, `${l.name}.conv3.weight`, l.out, 1, 1, 0, h)
@@ -85,7 +86,7 @@ export function toTfjsLayersModel(spec: ArchSpec, weights: Weights, meta: Record
         break
       }
       case 'bnrelu':
-        x = b.relu(l.name, b.bn(`${l.name}.bn`, x))
+        x = b.relu(l.name, b.bn(`${l.name}.bn`, l.select ? b.select(`${l.name}.select`, cin, l.select, x) : x))
         break
     }
   }
@@ -194,6 +195,30 @@ class Builder {
 
   relu(name: string, x: string): string {
     return this.add('Activation', `${name}.relu`, { activation: 'relu' }, [x])
+  }
+
+  /** a channel selection (PreResNet block inputs) as a frozen 1×1 conv whose kernel picks the selected channels */
+  select(name: string, cin: number, select: number[], x: string): string {
+    const n = this.add(
+      'Conv2D',
+      name,
+      {
+        filters: select.length,
+        kernel_size: [1, 1],
+        strides: [1, 1],
+        padding: 'valid',
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: 'linear',
+        use_bias: false,
+        trainable: false,
+      },
+      [x],
+    )
+    const kernel = new Float32Array(cin * select.length)
+    select.forEach((c, j) => (kernel[c * select.length + j] = 1))
+    this.weight(name, 'kernel', '', kernel, [1, 1, cin, select.length])
+    return n
   }
 
   /** option A as a frozen 1×1 conv: subsample by `stride`, place the cin channels at offset ⌊(out−cin)/2⌋ */

@@ -5,17 +5,18 @@
 import type { ExportFile } from '../contract/api'
 import { namesOthers, writeFileAtomic, writeFilesAtomic } from '../report/atomicFiles'
 
-const decode = (f: ExportFile) => Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8')
+/** An export file's bytes. */
+export const decodeExportFile = (f: ExportFile) => Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8')
 
 /** One file to exactly `out`, or every file by its own name inside the folder `out`. */
 export function writeExportFiles(files: ExportFile[], out: string, toFile: boolean): string[] {
   if (toFile && files.length === 1) {
-    writeFileAtomic(out, decode(files[0]!))
+    writeFileAtomic(out, decodeExportFile(files[0]!))
     return [out]
   }
   return writeFilesAtomic(
     out,
-    files.map((f) => ({ name: f.name, data: decode(f) })),
+    files.map((f) => ({ name: f.name, data: decodeExportFile(f) })),
     namesOthers,
   )
 }

@@ -5,21 +5,28 @@
  */
 import { ApiError, type DatasetInfo, type RunConfig } from '../contract/api'
 import { buildSpec } from '../core/models'
-import { buildRunPlan } from '../core/plan'
+import { PlanError, buildRunPlan } from '../core/plan'
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!
 
 export function checkRunnable(config: RunConfig, datasets: DatasetInfo[], prefix = 'config'): void {
   const dataset = datasets.find((d) => d.id === config.dataset)
-  if (!dataset) throw new ApiError('bad-request', `${prefix}.dataset: no imported dataset '${config.dataset}' (import its folder first; datasets.list shows what is there)`)
+  if (!dataset)
+    throw new ApiError('bad-request', `${prefix}.dataset: no imported dataset '${config.dataset}' (import its folder first; datasets.list shows what is there)`)
   try {
     buildSpec(config.model, dataset.inputShape, Math.max(1, dataset.numClasses), { hidden: config.hidden, width: config.width })
   } catch (err) {
     throw new ApiError('bad-request', `${prefix}.model: ${firstLine(err)}`)
   }
   try {
-    buildRunPlan(config, { task: dataset.task ?? 'classification', trainImages: Math.min(dataset.trainCount, config.trainLimit ?? Infinity) })
+    buildRunPlan(config, {
+      task: dataset.task ?? 'classification',
+      trainImages: Math.min(dataset.trainCount, config.trainLimit ?? Infinity),
+      inputShape: dataset.inputShape,
+      numClasses: dataset.numClasses,
+    })
   } catch (err) {
-    throw new ApiError('bad-request', `${prefix}: ${firstLine(err)}`)
+    // a plan error names its field (`augment: …`), read as `config.augment: …`
+    throw new ApiError('bad-request', `${prefix}${err instanceof PlanError ? '.' : ': '}${firstLine(err)}`)
   }
 }

@@ -225,8 +225,13 @@ export class SplineLabService implements SplineLabApi {
       ),
   }
 
+  /**
+   * Refuses a config whose plan cannot be built (a MACs target below one channel per layer,
+   * augmentation of 2-D data, …) as `config.<field>: why`, before it is queued.
+   */
   private enqueue(config: RunConfig, sweepId?: string): string {
     this.datasets.requireTrainable(config.dataset)
+    checkRunnable(config, this.datasets.list())
     const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
     this.store.createRun({ id: runId, name: config.name || defaultRunName(config), config, createdAt: this.iso(), sweepId, owner: this.owner })
     this.queue.push({ runId, config })
@@ -273,7 +278,8 @@ export class SplineLabService implements SplineLabApi {
         this.active = null
         return
       case 'started':
-        if (this.guard.save(m.runId, () => this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch))) this.publishStatus(m.runId)
+        if (this.guard.save(m.runId, () => this.store.markStarted(m.runId, this.iso(), m.backend, m.layers, m.probe, m.arch, m.resolved)))
+          this.publishStatus(m.runId)
         return
       case 'epoch': {
         if (this.guard.unsaved.has(m.runId)) return

@@ -94,4 +94,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE runs ADD COLUMN owner TEXT;
   ALTER TABLE runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: the defaults each run's plan resolved (criterion, BN-L1, fine-tuning, augmentation, MACs target)
+  `
+  ALTER TABLE runs ADD COLUMN resolved_json TEXT;
+  `,
 ]

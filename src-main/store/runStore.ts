@@ -10,6 +10,7 @@ import {
   type EpochMetrics,
   type ProbeInfo,
   type PruningInfo,
+  type ResolvedDefaults,
   type RunConfig,
   type RunDetail,
   type RunStatus,
@@ -107,13 +108,13 @@ export class RunStore {
       )
   }
 
-  markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo, arch?: ArchSpec): void {
+  markStarted(id: string, at: string, backend: string, layers: string[], probe: ProbeInfo, arch?: ArchSpec, resolved?: ResolvedDefaults): void {
     this.db
       .prepare(
         `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?, backend = ?, layers_json = ?, probe_json = ?,
-           arch_before_json = ? WHERE id = ?`,
+           arch_before_json = ?, resolved_json = COALESCE(?, resolved_json) WHERE id = ?`,
       )
-      .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), arch ? JSON.stringify(arch) : null, id)
+      .run(at, at, backend, JSON.stringify(layers), JSON.stringify(probe), arch ? JSON.stringify(arch) : null, resolved ? JSON.stringify(resolved) : null, id)
   }
 
   markPruned(id: string, arch: ArchSpec, pruning: PruningInfo): void {
@@ -279,6 +280,7 @@ export class RunStore {
       costsBefore: null,
       costsAfter: null,
       pruning: json<PruningInfo>(row.pruning_json),
+      resolved: json<ResolvedDefaults>(row.resolved_json),
     }
   }
 
@@ -323,6 +325,8 @@ function toSummary(r: Row): RunSummary {
     trainFlops: num(r.train_flops),
     bnEbEpoch: num(r.bn_eb_epoch),
     sweepId: str(r.sweep_id),
+    config: JSON.parse(String(r.config_json)) as RunConfig,
+    resolved: json<ResolvedDefaults>(r.resolved_json),
   }
 }
 

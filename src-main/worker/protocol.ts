@@ -2,7 +2,7 @@
  * Messages between the main process (TrainerClient) and the trainer worker thread.
  * One run at a time; `cancel` is honoured between batches.
  */
-import type { BackendInfo, EbTracePoint, EpochMetrics, PartitionResult, ProbeInfo, PruningInfo, RunConfig } from '../contract/api'
+import type { BackendInfo, EbTracePoint, EpochMetrics, PartitionResult, ProbeInfo, PruningInfo, ResolvedDefaults, RunConfig } from '../contract/api'
 import type { ArchSpec } from '../contract/arch'
 
 export type ToWorker =
@@ -33,7 +33,7 @@ export interface RunOutcome {
 
 export type FromWorker =
   | { type: 'ready'; info: BackendInfo }
-  | { type: 'started'; runId: string; backend: string; layers: string[]; probe: ProbeInfo; arch: ArchSpec }
+  | { type: 'started'; runId: string; backend: string; layers: string[]; probe: ProbeInfo; arch: ArchSpec; resolved?: ResolvedDefaults }
   | {
       type: 'epoch'
       runId: string

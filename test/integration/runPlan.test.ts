@@ -26,7 +26,7 @@ describe('runJob carries out the plan of every run kind', () => {
       const before = tf.memory().numTensors
       const outcome = await runJob('plan', config, { post: (m) => seen.push(m), isCancelled: () => false })
       expect(tf.memory().numTensors).toBe(before)
-      const plan = buildRunPlan(config, { task: 'classification', trainImages: 200 })
+      const plan = buildRunPlan(config, { task: 'classification', trainImages: 200, inputShape: [2], numClasses: 2 })
       const epochs = seen.flatMap((m) => (m.type === 'epoch' ? [m.metrics] : []))
       const pruned = seen.find((m) => m.type === 'pruned')
       const trains = plan.phases.filter((p): p is TrainPhase => p.kind === 'train')

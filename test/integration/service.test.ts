@@ -66,6 +66,24 @@ describe('service + trainer worker + store', () => {
     expect(r.metrics.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(r.bnEbTrace).toHaveLength(4) // the BN detector runs through the dense phase
     expect(r.summary.testAccuracy).toBeGreaterThan(0.8)
+    // the defaults its plan resolved are stored with the run
+    expect(r.resolved).toEqual({ criterion: 'spline', bnL1: 0, finetuneEpochs: null, capEpoch: 5, augment: 'none', budget: 'channels', targetMacs: null })
+    expect(d.resolved).toMatchObject({ criterion: null, budget: null })
+  })
+
+  it('equal MACs: a sweep whose criteria all prune to the same MACs per ratio', async () => {
+    const { sweepId, runIds } = await ctx.service.call('runs.sweep', {
+      config: { dataset: 'builtin:xshape', model: 'mlp', hidden: [24, 16], epochs: 2, probeGrid: 8 },
+      methods: ['prune-after'],
+      criteria: ['l1', 'random', 'bn-slimming', 'grasp'],
+      ratios: [0.3, 0.6],
+      seeds: 1,
+      equalMacs: 'layerwise',
+    })
+    for (const id of runIds) expect(await waitForStatus(ctx.service, id, ['finished', 'failed'])).toBe('finished')
+    const runs = (await ctx.service.call('runs.list', {})).filter((r) => r.sweepId === sweepId)
+    for (const ratio of [0.3, 0.6]) expect(new Set(runs.filter((r) => r.ratio === ratio).map((r) => r.macs)).size).toBe(1)
+    expect(runs.find((r) => r.criterion === 'bn-slimming')!.resolved).toMatchObject({ bnL1: 1e-4 })
   })
 
   it('queues a sweep as a grid of normal runs under one id', async () => {
@@ -85,6 +103,23 @@ describe('service + trainer worker + store', () => {
     await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', epochs: -1 } })).rejects.toThrow(/config\.epochs/)
     await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:nope', model: 'mlp' } as never })).rejects.toThrow(/config\.dataset/)
     await expect(ctx.service.call('runs.get', { runId: 'missing' })).rejects.toThrow(/no run 'missing'/)
+    // refused before they are queued, naming the field: augmentation of 2-D data, a MACs target below one channel per layer
+    const before = (await ctx.service.call('runs.list', {})).length
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', augment: 'crop-flip' } })).rejects.toThrow(
+      "config.augment: crop-flip needs image data (H×W×C); dataset 'builtin:xshape' has [2] inputs",
+    )
+    await expect(ctx.service.call('runs.start', { config: { dataset: 'builtin:xshape', model: 'mlp', method: 'prune-after', targetMacs: 2 } })).rejects.toThrow(
+      /^config\.targetMacs: 2 MACs is below the smallest mlp that keeps one channel per layer/,
+    )
+    await expect(
+      ctx.service.call('runs.sweep', {
+        config: { dataset: 'builtin:xshape', model: 'mlp', targetMacs: 2 },
+        methods: ['dense', 'prune-after'],
+        ratios: [0.5],
+        seeds: 1,
+      }),
+    ).rejects.toThrow(/config\.targetMacs/)
+    expect((await ctx.service.call('runs.list', {})).length).toBe(before)
     await expect(ctx.service.call('no.such' as never, {} as never)).rejects.toThrow(/unknown method/)
   })
 

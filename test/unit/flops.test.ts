@@ -17,6 +17,48 @@ describe('MACs, FLOPs and params', () => {
     expect(r20.params / 1e6).toBeCloseTo(0.27, 2)
   })
 
+  it('PreResNet-164 on 32×32×3 counts as the EB reference builds it: no stem bias (1.70 M params, the slimming paper’s), block-input selection narrows BN1 and conv1', () => {
+    // the reference's modules, counted by hand: stem conv3×3 3→16 (bias=False); per bottleneck
+    // BN1+ReLU on its input, conv1×1 cin→p, BN+ReLU, conv3×3 p→p (stride), BN+ReLU, conv1×1 p→4p,
+    // a 1×1 projection where the shape changes; the final BN+ReLU; gap; the classifier
+    const naive = (select: (cin: number) => number = (c) => c) => {
+      let macs = 9 * 3 * 16 * 32 * 32
+      let flops = 2 * macs
+      let params = 9 * 3 * 16
+      let cin = 16
+      let hw = 32 * 32
+      for (const [stage, p] of [16, 32, 64].entries()) {
+        for (let b = 0; b < 18; b++) {
+          const stride = stage > 0 && b === 0 ? 2 : 1
+          const out = hw / (stride * stride)
+          const read = select(cin)
+          const m = read * p * hw + 9 * p * p * out + 4 * p * p * out + (b === 0 ? cin * 4 * p * out : 0)
+          macs += m
+          flops += 2 * m + 3 * read * hw + 3 * p * hw + 3 * p * out
+          params += 2 * read + read * p + 2 * p + 9 * p * p + 2 * p + 4 * p * p + (b === 0 ? cin * 4 * p : 0)
+          cin = 4 * p
+          hw = out
+        }
+      }
+      flops += 3 * 256 * hw + 256 * hw + 2 * 256 * 10 + 10
+      params += 2 * 256 + 256 * 10 + 10
+      macs += 256 * 10
+      return { macs, flops, params }
+    }
+    const spec = buildSpec('preresnet164', [32, 32, 3], 10)
+    const c = countCosts(spec)
+    expect({ macs: c.macs, flops: c.flops, params: c.params }).toEqual(naive())
+    expect(c.params / 1e6).toBeCloseTo(1.7, 2)
+    expect(spec.layers[0]).toMatchObject({ kind: 'conv', bn: false, relu: false, bias: false })
+    // every block reading half its input channels
+    const half = buildSpec('preresnet164', [32, 32, 3], 10, { pruneInputs: true })
+    for (const l of half.layers) if (l.kind === 'bottleneck' && l.select) l.select = l.select.filter((k) => k % 2 === 0)
+    const h = countCosts(half)
+    const n = naive((cin) => cin / 2)
+    expect(h.macs).toBe(n.macs)
+    expect(h.params).toBe(n.params)
+  })
+
   it('counts a conv layer by hand', () => {
     // conv 3×3, 1→4 channels on 5×5, pad 1, BN + ReLU; then flatten and classify 5×5×4 → 3
     const c = countCosts({

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Network } from '../../src-main/core/network'
+import { Network, conv2dPadded } from '../../src-main/core/network'
 import { buildSpec } from '../../src-main/core/models'
 import { SgdMomentum, multiStepLr } from '../../src-main/core/sgd'
 import { planCodes, recordCodes } from '../../src-main/core/splineRecorder'
@@ -103,6 +103,34 @@ describe('Network (mlp with BN before ReLU)', () => {
       expect(code.bits).toBe(expected.bits)
       expect(Array.from(code.words)).toEqual(Array.from(expected.words))
     })
+    net.dispose()
+  })
+})
+
+describe('codes are the inputs of the ReLUs', () => {
+  it('in a post-activation basic block the bn2 code is BN2 + shortcut, the input of the block’s ReLU, not BN2 alone', () => {
+    const net = new Network(buildSpec('resnet20', [8, 8, 3], 3, { width: 0.25 }), 2)
+    for (const id of net.bnIds) {
+      const b = net.param(`${id}.beta`)
+      tf.tidy(() => b.assign(tf.mul(tf.onesLike(b), -0.1)))
+    }
+    const x = tf.tensor(
+      Float32Array.from({ length: 2 * 64 * 3 }, (_, i) => Math.cos(i * 0.7)),
+      [2, 8, 8, 3],
+    )
+    tf.tidy(() => {
+      const codes = new Map(net.forward(x, false).codes.map((c) => [c.id, c.value]))
+      // layer1.1 has an identity shortcut: its input is the output of layer1.0, relu(layer1.0's code)
+      const input = tf.relu(codes.get('layer1.0.bn2')!)
+      const h = tf.relu(codes.get('layer1.1.bn1')!)
+      const bn2 = net.bn.apply('layer1.1.bn2', conv2dPadded(h, net.param('layer1.1.conv2.weight'), 1, 1), false)
+      const expected = read(tf.add(bn2, input))
+      read(codes.get('layer1.1.bn2')!).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5))
+      // and it is not BN2's output: the shortcut flips some of the signs
+      const flips = read(bn2).filter((v, i) => v > 0 !== expected[i]! > 0).length
+      expect(flips).toBeGreaterThan(0)
+    })
+    tf.dispose(x)
     net.dispose()
   })
 })

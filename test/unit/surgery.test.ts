@@ -17,13 +17,15 @@ beforeAll(async () => {
   await tf.setBackend('cpu')
 })
 
-const CASES: [string, number[], { width?: number; hidden?: number[] }][] = [
+const CASES: [string, number[], { width?: number; hidden?: number[]; pruneInputs?: boolean }][] = [
   ['mlp', [2], { hidden: [12, 9] }],
   ['mlp', [6, 6, 1], { hidden: [10] }],
   ['cnn', [12, 12, 1], { width: 0.5 }],
   ['vgg11', [32, 32, 3], { width: 0.0625 }],
   ['resnet20', [16, 16, 3], { width: 0.25 }],
   ['preresnet20', [16, 16, 3], { width: 0.25 }],
+  // block-input channels and the final BN's as groups too (the EB code's channel_selection)
+  ['preresnet20', [16, 16, 3], { width: 0.25, pruneInputs: true }],
 ]
 
 function randomSelection(net: Network, seed: number): Selection {
@@ -105,5 +107,38 @@ describe('surgery input checks', () => {
     expect(() => prunedSpec(net.spec, { 'fc1.bn': [2, 1] })).toThrow(/ascending/)
     expect(() => prunedSpec(net.spec, { 'fc1.bn': [0, 4] })).toThrow(/\[0, 4\)/)
     net.dispose()
+  })
+})
+
+describe('block-input selection (PreResNet channel_selection)', () => {
+  it('selects stream channels by index, composes over two prunings, and keeps the stream width', () => {
+    const net = new Network(buildSpec('preresnet20', [8, 8, 3], 4, { width: 0.25, pruneInputs: true }), 5)
+    randomizeStats(net, 1)
+    const ids = channelGroups(net.spec).map((g) => g.id)
+    expect(ids).toContain('layer1.0.bn1')
+    expect(ids).toContain('final.bn')
+    expect(channelGroups(net.spec).find((g) => g.id === 'layer2.0.bn1')).toMatchObject({ field: 'in', width: 16 })
+    const first: Selection = { 'layer2.0.bn1': [1, 4, 5, 9, 12, 15], 'final.bn': [0, 3, 8, 31] }
+    zeroRemoved(net, first)
+    const once = pruneNetwork(net, first, 2)
+    expect(once.spec.layers.find((l) => l.name === 'layer2.0')).toMatchObject({ select: [1, 4, 5, 9, 12, 15], out: 32 })
+    const x = tf.tensor(
+      Float32Array.from({ length: 2 * 64 * 3 }, (_, i) => Math.sin(i)),
+      [2, 8, 8, 3],
+    )
+    const same = (p: Network, q: Network) => {
+      const [a, b] = tf.tidy(() => [p.forward(x, false).logits.dataSync(), q.forward(x, false).logits.dataSync()])
+      Array.from(a!).forEach((v, i) => expect(v).toBeCloseTo(b![i]!, 5))
+    }
+    same(net, once)
+    // indices of the second pruning are into the first's kept channels
+    const second: Selection = { 'layer2.0.bn1': [0, 2, 5] }
+    zeroRemoved(once, second)
+    const twice = pruneNetwork(once, second, 3)
+    expect(twice.spec.layers.find((l) => l.name === 'layer2.0')).toMatchObject({ select: [1, 5, 15] })
+    same(once, twice)
+    expect(countCosts(twice.spec).params).toBe(twice.paramCount())
+    tf.dispose(x)
+    for (const n of [net, once, twice]) n.dispose()
   })
 })

@@ -1,4 +1,6 @@
 export { buildRunPlan, checkPlan, plannedEpochs } from './build'
 export { PLAN_BUILDERS } from './registry'
 export { lrAt, phaseEpochs } from './schedule'
+export { MACS_TOLERANCE, SLIMMING_BN_L1, layerwiseMacs } from './phases'
+export { PlanError } from './types'
 export type * from './types'

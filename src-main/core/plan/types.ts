@@ -3,8 +3,8 @@
  * tensor exists. A plan builder per run kind (kinds/) writes it; the worker's executor
  * (worker/run/) only carries it out, so the meaning of a method lives here and nowhere else.
  */
-import type { CriterionId } from '../../contract/criteria'
-import type { RunConfig } from '../../contract/runConfig'
+import type { CriterionId, GradientSamples } from '../../contract/criteria'
+import type { ResolvedDefaults, RunConfig } from '../../contract/runConfig'
 
 export type Method = RunConfig['method']
 
@@ -13,6 +13,23 @@ export interface RunFacts {
   task: 'classification' | 'regression'
   /** training examples per epoch */
   trainImages: number
+  /** one example's shape: [features] or [H, W, C] */
+  inputShape: number[]
+  numClasses: number
+}
+
+/**
+ * A bad config a plan refuses, naming the config field (`field: why`); the service reports it as
+ * `config.<field>: why`, which the New-run form shows on that field.
+ */
+export class PlanError extends Error {
+  constructor(
+    readonly field: string,
+    why: string,
+  ) {
+    super(`${field}: ${why}`)
+    this.name = 'PlanError'
+  }
 }
 
 /** Something measured on the network after every epoch of the phases that list it. */
@@ -57,6 +74,8 @@ export interface TrainPhase {
   batchSize: number
   /** recorded after every epoch of this phase (their detectors update with them) */
   recorders: RecorderId[]
+  /** training images are padded by 4, randomly cropped back and flipped (seeded per epoch), or left as they are */
+  augment: Augment
   ticket: TicketRule | null
   /** training FLOPs it accounts: 3 × forward FLOPs of the network it trains × images × epochs it ran */
   accounts: { images: number }
@@ -73,8 +92,10 @@ export interface PrunePhase {
   seed: number
   /** the spline codes it prunes with: of the last recorded epoch, of the untrained network, or none (the criterion needs none) */
   codes: 'last-recorded' | 'init' | null
-  /** a fixed batch of this many training examples for the criterion's gradients, or none */
-  trainingBatch: number | null
+  /** the training samples the criterion's gradients are taken on (its reference's), or none */
+  gradients: GradientSamples | null
+  /** MACs per image the pruned network must have (±1 %): the criterion's ratio is solved for it; null: `ratio` of the channels */
+  targetMacs: number | null
   /** the pruned network keeps the ticket's weights ('finetune') or is re-initialised ('reinit') */
   retrain: 'finetune' | 'reinit'
   /** the pruned network's initialisation seed */
@@ -83,13 +104,8 @@ export interface PrunePhase {
 
 export type PlanPhase = TrainPhase | PrunePhase
 
-/** Defaults the config left open, as the plan resolved them. */
-export interface ResolvedDefaults {
-  criterion: CriterionId | null
-  bnL1: number
-  finetuneEpochs: number | null
-  capEpoch: number | null
-}
+export type Augment = ResolvedDefaults['augment']
+export type { ResolvedDefaults }
 
 export interface RunPlan {
   method: Method

@@ -5,8 +5,11 @@
  */
 import type { ArchSpec, ChannelGroup } from '../../contract/arch'
 
-export function producerWeight(group: ChannelGroup): string {
+/** The weight whose output channels are the group's; null for a block-input selection (the residual stream has many producers). */
+export function producerWeight(group: ChannelGroup): string | null {
   switch (group.field) {
+    case 'in':
+      return null
     case 'out':
     case 'units':
       return `${group.layer}.weight`
@@ -34,6 +37,12 @@ export interface Consumer {
 export function consumers(spec: ArchSpec, group: ChannelGroup, spatialAfter: (layer: string) => number): Consumer[] {
   if (group.field === 'mid' || group.field === 'c1') return [{ weight: `${group.layer}.conv2.weight`, axis: 2, spatial: 1 }]
   if (group.field === 'c2') return [{ weight: `${group.layer}.conv3.weight`, axis: 2, spatial: 1 }]
+  if (group.field === 'in') {
+    const layer = spec.layers.find((l) => l.name === group.layer)
+    return layer?.kind === 'bottleneck'
+      ? [{ weight: `${group.layer}.conv1.weight`, axis: 2, spatial: 1 }]
+      : [{ weight: 'classifier.weight', axis: 0, spatial: 1 }]
+  }
   // plain nets: the next layer with weights, through pools, gap and flatten
   const i = spec.layers.findIndex((l) => l.name === group.layer)
   let spatial = 1

@@ -1,17 +1,22 @@
 /**
  * Shared selection: given per-channel scores, remove round(ratio·width) channels per group
  * (layerwise) or the lowest round(ratio·total) over all groups (global), always keeping at least
- * one channel per group. Ties break towards the lower channel index being kept.
+ * `floor(width)` channels per group (one by default): a group at its floor is skipped, so its
+ * highest-scoring channels survive. Ties break towards the lower channel index being kept.
  */
 import type { Scope, Selection } from './types'
 
-export function selectByScores(scores: Record<string, Float32Array | number[]>, ratio: number, scope: Scope): Selection {
+export type Floor = (width: number) => number
+const ONE: Floor = () => 1
+
+export function selectByScores(scores: Record<string, Float32Array | number[]>, ratio: number, scope: Scope, floor: Floor = ONE): Selection {
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`pruning ratio must be in [0, 1), got ${ratio}`)
   const removed: Record<string, Set<number>> = {}
   for (const id of Object.keys(scores)) removed[id] = new Set()
+  const keep = (width: number) => Math.max(1, Math.min(width, floor(width)))
   if (scope === 'layerwise') {
     for (const [id, s] of Object.entries(scores)) {
-      const n = Math.min(s.length - 1, Math.round(ratio * s.length))
+      const n = Math.min(s.length - keep(s.length), Math.round(ratio * s.length))
       const order = argsort(s)
       for (let i = 0; i < n; i++) removed[id]!.add(order[i]!)
     }
@@ -23,7 +28,7 @@ export function selectByScores(scores: Record<string, Float32Array | number[]>, 
     for (const c of all) {
       if (toRemove === 0) break
       const width = scores[c.id]!.length
-      if (removed[c.id]!.size >= width - 1) continue
+      if (removed[c.id]!.size >= width - keep(width)) continue
       removed[c.id]!.add(c.k)
       toRemove--
     }

@@ -1,11 +1,12 @@
 /**
  * Channel surgery: builds the smaller network of a selection and copies the kept weights — the
  * producer's output channels, the BN's γ/β/running statistics, the consumer's input channels
- * (through pools, gap and flatten) — into it. Residual-stream widths are never touched.
+ * (through pools, gap and flatten) — into it. Residual-stream widths are never touched: a
+ * PreResNet block-input group only narrows what its BN1 and conv1 read (channel_selection).
  */
 import * as tf from '@tensorflow/tfjs'
 import { Network } from '../network'
-import { channelGroups, withWidths } from '../spec'
+import { channelGroups, withKept } from '../spec'
 import type { ArchSpec } from '../../contract/arch'
 import { inferShapes } from '../shapes'
 import { bnParams, consumers, producerWeight } from './producers'
@@ -14,7 +15,7 @@ import type { Selection } from './types'
 type Gathers = Map<string, { axis: number; idx: number[] }[]>
 
 export function prunedSpec(spec: ArchSpec, selection: Selection): ArchSpec {
-  const widths: Record<string, number> = {}
+  const kept: Selection = {}
   for (const g of channelGroups(spec)) {
     const keep = selection[g.id]
     if (!keep) continue
@@ -22,9 +23,9 @@ export function prunedSpec(spec: ArchSpec, selection: Selection): ArchSpec {
     if (keep.some((k, i) => !Number.isInteger(k) || k < 0 || k >= g.width || (i > 0 && k <= keep[i - 1]!))) {
       throw new Error(`group ${g.id}: kept indices must be ascending integers in [0, ${g.width})`)
     }
-    widths[g.id] = keep.length
+    kept[g.id] = keep
   }
-  return withWidths(spec, widths)
+  return withKept(spec, kept)
 }
 
 export function gatherPlan(spec: ArchSpec, selection: Selection): Gathers {
@@ -38,7 +39,9 @@ export function gatherPlan(spec: ArchSpec, selection: Selection): Gathers {
   for (const g of channelGroups(spec)) {
     const keep = selection[g.id]
     if (!keep || keep.length === g.width) continue
-    add(producerWeight(g), -1, keep)
+    // a block-input selection has no producer of its own: the residual stream keeps its width
+    const producer = producerWeight(g)
+    if (producer) add(producer, -1, keep)
     for (const p of bnParams(g.id)) add(p, 0, keep)
     for (const c of consumers(spec, g, spatialAfter)) {
       const idx = c.spatial === 1 ? keep : Array.from({ length: c.spatial }, (_, pos) => keep.map((k) => pos * g.width + k)).flat()

@@ -6,7 +6,7 @@
  */
 import type { Network } from '../network'
 import type { ChannelGroup } from '../../contract/arch'
-import type { CriterionId } from '../../contract/criteria'
+import type { CriterionId, GradientSamples } from '../../contract/criteria'
 import type { LayerCode } from '../splineCodes'
 
 export type { CriterionId }
@@ -17,13 +17,31 @@ export interface ScoreContext {
   groups: ChannelGroup[]
   /** channel-major spline codes of the ticket, by BN id (spline criterion) */
   codes?: Map<string, LayerCode>
-  /** a batch of training data for gradient-based criteria */
-  batch?: { x: Float32Array; y: Int32Array; count: number }
+  /** the run's training set, which the gradient criteria draw their samples from (featureSize values per example) */
+  training?: TrainingSet
   numClasses?: number
   seed: number
   /** spline criterion blend: P·rank(redundancy) + (1−P)·rank(|γ|) */
   P: number
 }
+
+export interface TrainingSet {
+  x: Float32Array
+  y: Int32Array
+  featureSize: number
+}
+
+/** The samples a gradient criterion scores on, with each one's weight in the loss (they sum to 1). */
+export interface WeightedSamples {
+  x: Float32Array
+  y: Int32Array
+  weights: Float64Array
+  count: number
+  /** what the criterion's notes say of them */
+  note: string
+}
+
+export type { GradientSamples }
 
 /** Kept channel indices (ascending) per group id. */
 export type Selection = Record<string, number[]>

@@ -10,17 +10,13 @@ export type RunData = ClassificationDataset & TrainData
 /** The dataset's facts for the plan, and its data where the trainer can train on it (classification). */
 export function loadRunData(config: RunConfig, dataDir: string | undefined): { facts: RunFacts; data: RunData | null } {
   const loaded = loadDataset(config.dataset, config.seed, { dataDir, trainLimit: config.trainLimit, testLimit: config.testLimit })
-  if (loaded.task !== 'classification') return { facts: { task: loaded.task, trainImages: loaded.yTrain.length }, data: null }
+  if (loaded.task !== 'classification')
+    return { facts: { task: loaded.task, trainImages: loaded.yTrain.length, inputShape: loaded.inputShape, numClasses: 1 }, data: null }
   const data = limit(loaded, config)
-  return { facts: { task: 'classification', trainImages: data.yTrain.length }, data: { ...data, featureSize: data.inputShape.reduce((a, b) => a * b, 1) } }
-}
-
-/** A fixed batch of up to `size` training examples (where it starts depends on the seed). */
-export function gradientBatch(data: TrainData, seed: number, size: number): { x: Float32Array; y: Int32Array; count: number } {
-  const n = data.yTrain.length
-  const count = Math.min(size, n)
-  const start = (seed * 7919) % Math.max(1, n - count + 1)
-  return { x: data.xTrain.slice(start * data.featureSize, (start + count) * data.featureSize), y: data.yTrain.slice(start, start + count), count }
+  return {
+    facts: { task: 'classification', trainImages: data.yTrain.length, inputShape: data.inputShape, numClasses: data.numClasses },
+    data: { ...data, featureSize: data.inputShape.reduce((a, b) => a * b, 1) },
+  }
 }
 
 function limit<T extends { xTrain: Float32Array; yTrain: Int32Array; xTest: Float32Array; yTest: Int32Array; inputShape: number[] }>(

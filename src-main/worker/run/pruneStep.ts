@@ -1,15 +1,16 @@
 /**
- * Carries out the plan's prune step: scores the ticket with the criterion (spline codes and a
- * training batch where the plan says it reads them), does the channel surgery (keeping the
- * ticket's weights or re-initialising), and reports the pruned architecture.
+ * Carries out the plan's prune step: scores the ticket with the criterion (spline codes and the
+ * training set where the plan says it reads them), solves the ratio for a MACs target where the
+ * plan sets one, does the channel surgery (keeping the ticket's weights or re-initialising), and
+ * reports the pruned architecture.
  */
 import { Network } from '../../core/network'
-import type { PrunePhase, TicketRule } from '../../core/plan'
-import { selectChannels } from '../../core/pruning/prune'
+import { MACS_TOLERANCE, type PrunePhase, type TicketRule } from '../../core/plan'
+import { solveForMacs } from '../../core/pruning/budget'
+import { selectorFor } from '../../core/pruning/prune'
 import { pruneNetwork, prunedSpec } from '../../core/pruning/surgery'
 import { testHooks } from '../checkpointFile'
 import type { RunContext } from './context'
-import { gradientBatch } from './data'
 
 export function executePruneStep(run: RunContext, step: PrunePhase): void {
   const { hooks, instruments } = run
@@ -20,21 +21,22 @@ export function executePruneStep(run: RunContext, step: PrunePhase): void {
   testHooks().duringPruning()
   const codes = step.codes === 'init' ? run.initCodes : step.codes === 'last-recorded' ? instruments.spline.last : null
   const layers = instruments.spline.plans
-  const selection = selectChannels(step.criterion, step.ratio, step.scope, {
+  const selector = selectorFor(step.criterion, step.scope, {
     network: run.network,
     codes: codes ? new Map(layers.map((p, i) => [p.id, codes[i]!])) : undefined,
-    batch: step.trainingBatch ? gradientBatch(run.data, step.seed, step.trainingBatch) : undefined,
+    training: step.gradients ? { x: run.data.xTrain, y: run.data.yTrain, featureSize: run.data.featureSize } : undefined,
     numClasses: run.data.numClasses,
     seed: step.seed,
     P: step.P,
   })
+  const solved = step.targetMacs === null ? null : solveForMacs(run.network.spec, selector.select, step.targetMacs, MACS_TOLERANCE)
+  const selection = solved ? solved.selection : selector.select(step.ratio)
+  const ratio = solved ? solved.ratio : step.ratio
   const pruned =
-    step.retrain === 'reinit'
-      ? new Network(prunedSpec(run.network.spec, selection.selection), step.networkSeed)
-      : pruneNetwork(run.network, selection.selection, step.networkSeed)
+    step.retrain === 'reinit' ? new Network(prunedSpec(run.network.spec, selection), step.networkSeed) : pruneNetwork(run.network, selection, step.networkSeed)
   run.network.dispose()
   run.network = pruned
-  run.pruning = { atEpoch, ebFallback, kept: selection.selection }
+  run.pruning = { atEpoch, ebFallback, kept: selection }
   hooks.post({
     type: 'pruned',
     runId: run.runId,
@@ -42,13 +44,14 @@ export function executePruneStep(run: RunContext, step: PrunePhase): void {
     pruning: {
       criterion: step.criterion,
       scope: step.scope,
-      ratio: step.ratio,
+      ratio,
       P: step.P,
       atEpoch,
       ebFallback,
       retrain: step.retrain,
-      kept: selection.selection,
-      notes: [...selection.notes, ...(ebFallback ? [ticket!.fallbackNote] : [])],
+      kept: selection,
+      ...(step.targetMacs !== null ? { targetMacs: step.targetMacs } : {}),
+      notes: [...selector.notes, ...(solved ? [solved.note] : []), ...(ebFallback ? [ticket!.fallbackNote] : [])],
     },
   })
 }

@@ -24,7 +24,7 @@ export async function startRun(runId: string, config: RunConfig, hooks: JobHooks
   const { facts, data } = loadRunData(config, hooks.dataDir)
   const plan = buildRunPlan(config, facts)
   if (!data) throw new Error(`dataset '${config.dataset}' has no classes to train on`) // the plan refused it already
-  const specBefore = buildSpec(config.model, data.inputShape, data.numClasses, { hidden: config.hidden, width: config.width })
+  const specBefore = buildSpec(config.model, data.inputShape, data.numClasses, { hidden: config.hidden, width: config.width, pruneInputs: config.pruneInputs })
   const network = new Network(specBefore, config.seed)
   const { probe, kind } = buildProbe(config, data)
   const instruments = createInstruments(plan, network, probe, config.probeBudgetBits, now)
@@ -72,6 +72,7 @@ export async function startRun(runId: string, config: RunConfig, hooks: JobHooks
     backend: backendLabel,
     layers: layers.map((p) => p.id),
     arch: specBefore,
+    resolved: plan.defaults,
     probe: {
       kind,
       count: probe.count,

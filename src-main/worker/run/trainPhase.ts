@@ -10,6 +10,16 @@ import { SgdMomentum } from '../../core/sgd'
 import { checkpointer } from '../jobCheckpoints'
 import type { RunContext } from './context'
 import { progress, publisher } from './messages'
+import type { CropFlip } from '../../core/augment'
+
+/** pad-4 crop + flip of the run's images; a padded pixel is raw black after the dataset's normalisation */
+function cropFlipOf(run: RunContext): CropFlip {
+  const shape = run.data.inputShape
+  if (shape.length !== 3) throw new Error(`augment: crop-flip needs image data, the dataset gives [${shape.join('×')}]`)
+  const stats = run.data.stats
+  const fill = Array.from({ length: shape[2]! }, (_, c) => (stats ? (0 - stats.mean[c]!) / (stats.std[c]! > 1e-8 ? stats.std[c]! : 1) : 0))
+  return { shape: shape as [number, number, number], fill, pad: 4 }
+}
 
 export async function executeTrainPhase(run: RunContext, phase: TrainPhase): Promise<TrainOutcome> {
   const { config, hooks, instruments, resumed } = run
@@ -52,6 +62,7 @@ export async function executeTrainPhase(run: RunContext, phase: TrainPhase): Pro
     yieldEvery: () => new Promise((r) => setImmediate(r)),
     startEpoch: from,
     step: par?.step(optimizer),
+    augment: phase.augment === 'crop-flip' ? cropFlipOf(run) : null,
   })
   const saver = run.checkpoints
     ? [

@@ -14,12 +14,14 @@ export interface SweepForm {
   criteria: string[]
   /** blank: the base config's P only */
   Ps: string
+  /** '' (off), or the runs.sweep equalMacs mode */
+  equalMacs: '' | 'layerwise' | 'target'
 }
 
 export type SweepErrors = Partial<Record<keyof SweepForm, string>>
 
 export function defaultSweep(): SweepForm {
-  return { methods: ['dense', 'spline-eb', 'eb-bn'], ratios: '0.3, 0.5, 0.7', seeds: '2', criteria: [], Ps: '' }
+  return { methods: ['dense', 'spline-eb', 'eb-bn'], ratios: '0.3, 0.5, 0.7', seeds: '2', criteria: [], Ps: '', equalMacs: '' }
 }
 
 export type SweepValidation =
@@ -36,6 +38,7 @@ export function validateSweep(form: RunForm, sweep: SweepForm): SweepValidation 
     ...(sweep.criteria.length ? { criteria: sweep.criteria } : {}),
     ...(String(sweep.Ps).trim() ? { Ps: parseNumberList(sweep.Ps) } : {}),
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
+    ...(sweep.equalMacs ? { equalMacs: sweep.equalMacs } : {}),
   }
   const parsed = requestSchemas['runs.sweep'].safeParse(request)
   const errors: SweepErrors = {}
@@ -44,7 +47,8 @@ export function validateSweep(form: RunForm, sweep: SweepForm): SweepValidation 
     for (const issue of parsed.error.issues) {
       const head = String(issue.path[0])
       if (head === 'config') continue // reported on the form's own fields
-      if (head === 'methods' || head === 'ratios' || head === 'seeds' || head === 'criteria' || head === 'Ps') errors[head] ??= issue.message
+      if (head === 'methods' || head === 'ratios' || head === 'seeds' || head === 'criteria' || head === 'Ps' || head === 'equalMacs')
+        errors[head] ??= issue.message
       else general.push(issue.message)
     }
   }

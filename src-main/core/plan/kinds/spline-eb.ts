@@ -4,5 +4,5 @@ import type { PlanBuilder } from '../types'
 
 export const splineEb: PlanBuilder = {
   method: 'spline-eb',
-  build: (config, facts) => earlyBirdPlan(config, facts, 'spline-eb', config.bnL1 ?? 0),
+  build: (config, facts) => earlyBirdPlan(config, facts, 'spline-eb'),
 }

@@ -7,7 +7,7 @@ export const criterion: Criterion = {
   kind: 'scores',
   score({ network, groups }) {
     const scores: Scores = {}
-    for (const g of groups) scores[g.id] = perChannel(producerValues(network, g), g.width, Math.abs)
+    for (const g of groups) scores[g.id] = perChannel(producerValues(network, g, 'l1'), g.width, Math.abs)
     return { scores, notes: [] }
   },
 }

@@ -7,7 +7,7 @@ export const criterion: Criterion = {
   kind: 'scores',
   score({ network, groups }) {
     const scores: Scores = {}
-    for (const g of groups) scores[g.id] = perChannel(producerValues(network, g), g.width, (v) => v * v).map(Math.sqrt)
+    for (const g of groups) scores[g.id] = perChannel(producerValues(network, g, 'l2'), g.width, (v) => v * v).map(Math.sqrt)
     return { scores, notes: [] }
   },
 }

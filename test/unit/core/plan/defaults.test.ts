@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { CRITERIA, DEFAULT_CRITERION, METHODS, RunConfigSchema, type RunConfigInput } from '../../../../src-main/contract/api'
 import { buildRunPlan, type PrunePhase, type TrainPhase } from '../../../../src-main/core/plan'
 
-const facts = { task: 'classification' as const, trainImages: 300 }
+const facts = { task: 'classification' as const, trainImages: 300, inputShape: [2], numClasses: 2 }
 const config = (c: Partial<RunConfigInput>) => RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp', ...c })
 const plan = (c: Partial<RunConfigInput>) => buildRunPlan(config(c), facts)
 const pruneOf = (c: Partial<RunConfigInput>) => plan(c).phases.find((p): p is PrunePhase => p.kind === 'prune')!
@@ -22,12 +22,20 @@ describe('resolved defaults', () => {
     expect(plan({ method: 'dense', criterion: 'l1' }).phases.some((p) => p.kind === 'prune')).toBe(false)
   })
 
-  it('BN-L1: 1e-4 for eb-bn, 0 otherwise, the config’s when given; the same in every train phase', () => {
+  it('BN-L1: 1e-4 for eb-bn and whenever the criterion is network slimming, 0 otherwise, the config’s when given; the same in every train phase', () => {
     for (const method of METHODS) {
-      const expected = method === 'eb-bn' ? 1e-4 : 0
+      const slims = method === 'eb-bn' || DEFAULT_CRITERION[method] === 'bn-slimming'
+      const expected = slims ? 1e-4 : 0
       expect(plan({ method }).defaults.bnL1).toBe(expected)
       for (const t of trains({ method })) expect(t.optimizer.bnL1).toBe(expected)
       for (const t of trains({ method, bnL1: 0.003 })) expect(t.optimizer.bnL1).toBe(0.003)
+      if (method === 'dense') continue
+      for (const criterion of CRITERIA) {
+        const want = method === 'eb-bn' || criterion === 'bn-slimming' ? 1e-4 : 0
+        expect(plan({ method, criterion }).defaults.bnL1).toBe(want)
+        for (const t of trains({ method, criterion })) expect(t.optimizer.bnL1).toBe(want)
+        expect(plan({ method, criterion, bnL1: 0 }).defaults.bnL1).toBe(0)
+      }
     }
   })
 
@@ -89,11 +97,13 @@ describe('what the prune step reads', () => {
     }
   })
 
-  it('a batch of 256 training examples for the gradient criteria only', () => {
+  it('training samples for the gradient criteria only, as their reference draws them', () => {
     for (const criterion of CRITERIA) {
       const wants = criterion === 'loss-preservation' || criterion === 'grasp'
-      expect(pruneOf({ method: 'prune-after', criterion }).trainingBatch).toBe(wants ? 256 : null)
+      expect(pruneOf({ method: 'prune-after', criterion }).gradients !== null).toBe(wants)
     }
+    expect(pruneOf({ method: 'prune-after', criterion: 'loss-preservation' }).gradients).toEqual({ samples: 2560, perClass: false, batch: 128, temperature: 5 })
+    expect(pruneOf({ method: 'prune-after', criterion: 'grasp' }).gradients).toEqual({ samples: 2560, perClass: true, batch: 128, temperature: 200 })
   })
 
   it('ratio, scope, P, reinit and the seeds come from the config', () => {
@@ -110,7 +120,7 @@ describe('what the prune step reads', () => {
 
 describe('refusals', () => {
   it('a regression dataset, in one line naming it', () => {
-    expect(() => buildRunPlan(config({ dataset: 'builtin:sawtooth' }), { task: 'regression', trainImages: 10 })).toThrow(
+    expect(() => buildRunPlan(config({ dataset: 'builtin:sawtooth' }), { task: 'regression', trainImages: 10, inputShape: [1], numClasses: 1 })).toThrow(
       "dataset 'builtin:sawtooth' is a regression dataset; training supports classification only",
     )
   })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { METHODS, RunConfigSchema, type RunConfigInput } from '../../../../src-main/contract/api'
 import { PLAN_BUILDERS, buildRunPlan, type RunPlan } from '../../../../src-main/core/plan'
 
-const facts = { task: 'classification' as const, trainImages: 1000 }
+const facts = { task: 'classification' as const, trainImages: 1000, inputShape: [2], numClasses: 2 }
 const config = (c: Partial<RunConfigInput>) => RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp', epochs: 20, ...c })
 const plan = (c: Partial<RunConfigInput>) => buildRunPlan(config(c), facts)
 
@@ -17,6 +17,7 @@ const dense = (epochs: number, bnL1 = 0, ticket: unknown = null) => ({
   optimizer: optimizer(bnL1),
   batchSize: 64,
   recorders: ['spline-codes', 'bn-mask'],
+  augment: 'none',
   ticket,
   accounts: { images: 1000 },
 })
@@ -28,10 +29,11 @@ const retrain = (epochs: { count: number } | { untilEpoch: number }, schedule = 
   optimizer: optimizer(bnL1),
   batchSize: 64,
   recorders: [],
+  augment: 'none',
   ticket: null,
   accounts: { images: 1000 },
 })
-const prune = (criterion: string, codes: string | null, trainingBatch: number | null = null) => ({
+const prune = (criterion: string, codes: string | null, gradients: unknown = null) => ({
   kind: 'prune',
   criterion,
   ratio: 0.5,
@@ -39,7 +41,8 @@ const prune = (criterion: string, codes: string | null, trainingBatch: number | 
   P: 0.75,
   seed: 0,
   codes,
-  trainingBatch,
+  gradients,
+  targetMacs: null,
   retrain: 'finetune',
   networkSeed: 1,
 })
@@ -67,7 +70,7 @@ describe('plan of every run kind', () => {
     expect(withoutNotes(plan({ method: 'dense' }))).toEqual({
       method: 'dense',
       plannedEpochs: 20,
-      defaults: { criterion: null, bnL1: 0, finetuneEpochs: null, capEpoch: null },
+      defaults: { criterion: null, bnL1: 0, finetuneEpochs: null, capEpoch: null, augment: 'none', budget: null, targetMacs: null },
       phases: [dense(20)],
       ...shared,
     })
@@ -78,7 +81,7 @@ describe('plan of every run kind', () => {
     expect(withoutNotes(plan({ method: 'spline-eb' }))).toEqual({
       method: 'spline-eb',
       plannedEpochs: 20,
-      defaults: { criterion: 'spline', bnL1: 0, finetuneEpochs: null, capEpoch: 10 },
+      defaults: { criterion: 'spline', bnL1: 0, finetuneEpochs: null, capEpoch: 10, augment: 'none', budget: 'channels', targetMacs: null },
       phases: [dense(10, 0, ticket), prune('spline', 'last-recorded'), retrain({ untilEpoch: 20 })],
       ...shared,
     })
@@ -89,28 +92,28 @@ describe('plan of every run kind', () => {
     expect(withoutNotes(plan({ method: 'eb-bn' }))).toEqual({
       method: 'eb-bn',
       plannedEpochs: 20,
-      defaults: { criterion: 'bn-slimming', bnL1: 1e-4, finetuneEpochs: null, capEpoch: 10 },
+      defaults: { criterion: 'bn-slimming', bnL1: 1e-4, finetuneEpochs: null, capEpoch: 10, augment: 'none', budget: 'channels', targetMacs: null },
       phases: [dense(10, 1e-4, ticket), prune('bn-slimming', null), retrain({ untilEpoch: 20 }, lr('run', 20), 1e-4)],
       ...shared,
     })
   })
 
-  it('prune-after: E dense epochs, prune, fine-tune E/2 epochs on a restarted schedule', () => {
+  it('prune-after: E dense epochs (network slimming: with its BN-L1 1e-4), prune, fine-tune E/2 epochs on a restarted schedule', () => {
     expect(withoutNotes(plan({ method: 'prune-after' }))).toEqual({
       method: 'prune-after',
       plannedEpochs: 30,
-      defaults: { criterion: 'bn-slimming', bnL1: 0, finetuneEpochs: 10, capEpoch: null },
-      phases: [dense(20), prune('bn-slimming', null), retrain({ count: 10 }, lr('phase', 10))],
+      defaults: { criterion: 'bn-slimming', bnL1: 1e-4, finetuneEpochs: 10, capEpoch: null, augment: 'none', budget: 'channels', targetMacs: null },
+      phases: [dense(20, 1e-4), prune('bn-slimming', null), retrain({ count: 10 }, lr('phase', 10), 1e-4)],
       ...shared,
     })
   })
 
-  it('prune-at-init: prune the untrained network with a training batch (loss preservation), train it E epochs', () => {
+  it('prune-at-init: prune the untrained network with training samples (loss preservation, as flowandprune), train it E epochs', () => {
     expect(withoutNotes(plan({ method: 'prune-at-init' }))).toEqual({
       method: 'prune-at-init',
       plannedEpochs: 20,
-      defaults: { criterion: 'loss-preservation', bnL1: 0, finetuneEpochs: null, capEpoch: null },
-      phases: [prune('loss-preservation', null, 256), retrain({ count: 20 })],
+      defaults: { criterion: 'loss-preservation', bnL1: 0, finetuneEpochs: null, capEpoch: null, augment: 'none', budget: 'channels', targetMacs: null },
+      phases: [prune('loss-preservation', null, { samples: 2560, perClass: false, batch: 128, temperature: 5 }), retrain({ count: 20 })],
       ...shared,
     })
   })

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { CRITERIA, METHODS, RunConfigSchema, type RunConfig, type RunConfigInput } from '../../../../src-main/contract/api'
 import { buildRunPlan, checkPlan, lrAt, phaseEpochs, type RunPlan } from '../../../../src-main/core/plan'
 
-const facts = { task: 'classification' as const, trainImages: 300 }
+const facts = { task: 'classification' as const, trainImages: 300, inputShape: [2], numClasses: 2 }
 const config = (c: Partial<RunConfigInput>) => RunConfigSchema.parse({ dataset: 'builtin:xshape', model: 'mlp', ...c })
 
 const variants: Partial<RunConfigInput>[] = METHODS.flatMap((method) =>

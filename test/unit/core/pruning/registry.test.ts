@@ -16,6 +16,7 @@ import { buildSpec } from '../../../../src-main/core/models'
 import { planCodes, recordCodes } from '../../../../src-main/core/splineRecorder'
 import { createRng } from '../../../../src-main/core/random'
 import { REPO } from '../../../helpers/tmp'
+import { randomData } from '../../../helpers/trainedNet'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -50,7 +51,8 @@ describe('criteria registry', () => {
 
   describe('each descriptor names what its criterion needs', () => {
     const rng = createRng(4)
-    const batch = { x: Float32Array.from({ length: 32 * 2 }, () => rng.normal()), y: Int32Array.from({ length: 32 }, () => rng.int(3)), count: 32 }
+    // enough labelled samples that GraSP's scores show both signs
+    const train = randomData([2], 3, 500, 3)
     const probe = { x: Float32Array.from({ length: 40 * 2 }, () => rng.normal()), count: 40 }
     const context = (net: Network, give: Set<CriterionNeed>) => {
       const plans = planCodes(net, probe, 4096, 1)
@@ -61,7 +63,7 @@ describe('criteria registry', () => {
         P: 0.5,
         numClasses: 3,
         ...(give.has('spline-codes') ? { codes: new Map(plans.map((p, i) => [p.id, codes[i]!])) } : {}),
-        ...(give.has('training-batch') ? { batch } : {}),
+        ...(give.has('training-data') ? { training: { x: train.x, y: train.y, featureSize: 2 } } : {}),
       }
     }
     for (const id of CRITERIA) {
@@ -72,7 +74,8 @@ describe('criteria registry', () => {
         const r = selectChannels(id, 0.5, 'layerwise', context(net, needs))
         expect(Object.values(r.selection).map((k) => k.length)).toEqual([3, 2]) // 6 − round(3), 5 − round(2.5)
         for (const need of needs) {
-          if (need === 'bn-gamma') continue // every prunable group has a BN: nothing to withhold
+          // every prunable group has a BN and (in an mlp) a producing weight: nothing to withhold
+          if (need === 'bn-gamma' || need === 'producer-weight') continue
           const without = new Set(needs)
           without.delete(need)
           expect(() => selectChannels(id, 0.5, 'layerwise', context(net, without))).toThrow()
